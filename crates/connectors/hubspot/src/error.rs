@@ -9,8 +9,11 @@
 
 use std::time::Duration;
 
+use http::HeaderMap;
 use serde_json::Value;
+use unicrm_core::{Error, ProviderDetails};
 
+use crate::config::ID;
 use crate::wire::ErrorBody;
 
 /// What went wrong, in HubSpot's terms, before it becomes a `unicrm_core::Error`.
@@ -233,6 +236,54 @@ pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Class
         _ => {}
     }
     out
+}
+
+/// A HubSpot error answer → `unicrm_core::Error` (the table is in [`classify`]).
+pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    let pairs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    into_error(classify(status, &pairs, body))
+}
+
+/// Turns a [`Classified`] answer into the unicrm error, keeping every provider detail.
+pub fn into_error(c: Classified) -> Error {
+    let mut details = ProviderDetails::new(ID, c.status, c.message.clone())
+        .fields(c.fields.clone())
+        .request_id(c.request_id.clone())
+        .body(Some(c.body.clone()));
+    details.code = c.code.clone();
+    let provider = Some(Box::new(details));
+    let message = c.message;
+    match c.kind {
+        Kind::InvalidInput => Error::InvalidInput {
+            field: c.fields.first().cloned().unwrap_or_default(),
+            reason: message,
+            provider,
+        },
+        Kind::Unauthorized => Error::Unauthorized { message, provider },
+        Kind::Forbidden => Error::Forbidden { message, provider },
+        Kind::NotFound => Error::NotFound { message, provider },
+        Kind::Conflict => Error::Conflict {
+            message,
+            existing_id: c.existing_id,
+            provider,
+        },
+        Kind::RateLimited => Error::RateLimited {
+            retry_after: c.retry_after,
+            message,
+            provider,
+        },
+        Kind::Provider => match provider {
+            Some(p) => Error::Provider(p),
+            None => Error::Internal(message),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -3,43 +3,25 @@
 //! HubSpot documents property values as strings: dates and date-times as epoch milliseconds
 //! (`"1572480000000"`) or ISO 8601, numbers as decimal strings (`"17"`), multi-selects joined
 //! with `;` (`"chocolate;strawberry"`), booleans `"true"`/`"false"`
-//! (`SimplePublicObjectInput` example of HubSpot's spec). Every function here is pure.
+//! (`SimplePublicObjectInput` example of HubSpot's spec). Parsing reuses `unicrm_core::convert`;
+//! this module adds HubSpot's output formats. Every function here is pure.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
-use rust_decimal::Decimal;
 use serde_json::Value;
-use std::str::FromStr;
+use unicrm_core::convert as core_convert;
 
-/// Parse a HubSpot date-time value: epoch milliseconds, RFC 3339, or a bare `YYYY-MM-DD`
-/// (midnight UTC). `None` for an empty string; `Err` names what was wrong.
+/// Parse a HubSpot date-time value (epoch milliseconds, RFC 3339, or `YYYY-MM-DD`); `None` for
+/// an empty string; `Err` says what was wrong.
 pub fn parse_datetime(raw: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let s = raw.trim();
-    if s.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    if let Some(ms) = s
-        .strip_prefix('-')
-        .map_or(Some(s), |_| None)
-        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
-    {
-        let ms: i64 = ms
-            .parse()
-            .map_err(|_| format!("`{raw}` is not an epoch-millisecond value"))?;
-        return Utc
-            .timestamp_millis_opt(ms)
-            .single()
-            .map(Some)
-            .ok_or_else(|| format!("`{raw}` is out of range for a date-time"));
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Ok(Some(dt.with_timezone(&Utc)));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).map(|n| Utc.from_utc_datetime(&n)));
-    }
-    Err(format!(
-        "`{raw}` is neither epoch milliseconds nor an ISO 8601 date-time"
-    ))
+    core_convert::parse_timestamp("value", raw)
+        .map(Some)
+        .map_err(|e| match e {
+            unicrm_core::Error::InvalidInput { reason, .. } => reason,
+            other => other.to_string(),
+        })
 }
 
 /// Format a date-time the way HubSpot returns them: RFC 3339, UTC, milliseconds, `Z`.
@@ -47,38 +29,27 @@ pub fn format_datetime(dt: &DateTime<Utc>) -> String {
     dt.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Parse a HubSpot date (`date` properties are midnight UTC; `closedate` is a date-time):
-/// the calendar date in UTC.
-pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, String> {
-    Ok(parse_datetime(raw)?.map(|dt| dt.date_naive()))
-}
-
-/// Format a unified date for a HubSpot date / date-time property: midnight UTC, ISO 8601.
+/// Format a unified date for a HubSpot date / date-time property: midnight UTC, ISO 8601
+/// (HubSpot stores `date` properties at midnight UTC).
 pub fn format_date(d: &NaiveDate) -> String {
     d.and_hms_opt(0, 0, 0)
         .map(|n| format_datetime(&Utc.from_utc_datetime(&n)))
         .unwrap_or_else(|| d.to_string())
 }
 
-/// Parse a HubSpot number exactly (no float rounding): `"1500.00"` keeps its two decimals.
-pub fn parse_decimal(raw: &str) -> Result<Option<Decimal>, String> {
-    let s = raw.trim();
-    if s.is_empty() {
+/// Parse a HubSpot number exactly (no float rounding); `None` for an empty string.
+pub fn parse_decimal(raw: &str) -> Result<Option<rust_decimal::Decimal>, String> {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    Decimal::from_str(s)
-        .or_else(|_| Decimal::from_scientific(s))
+    core_convert::parse_decimal("value", raw)
         .map(Some)
-        .map_err(|_| format!("`{raw}` is not a number"))
+        .map_err(|e| e.to_string())
 }
 
-/// Split a multi-select value (`"a;b"`) into its options; empty parts are dropped.
+/// Split a multi-select value (`"a;b"`) into its options.
 pub fn split_multi(raw: &str) -> Vec<String> {
-    raw.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    core_convert::split_multi(raw)
 }
 
 /// Join options into HubSpot's multi-select form (`"a;b"`).
@@ -172,10 +143,14 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        let d = parse_date("2019-12-07T16:50:06.678Z").unwrap().unwrap();
+        let d = parse_datetime("2019-12-07T16:50:06.678Z")
+            .unwrap()
+            .unwrap()
+            .date_naive();
         assert_eq!(d.to_string(), "2019-12-07");
         assert_eq!(format_date(&d), "2019-12-07T00:00:00.000Z");
-        assert_eq!(parse_date(&format_date(&d)).unwrap(), Some(d));
+        let back = parse_datetime(&format_date(&d)).unwrap().unwrap();
+        assert_eq!(back.date_naive(), d);
     }
 
     #[test]
