@@ -1,0 +1,3 @@
+//! Emulator of the Salesforce REST endpoints this connector calls (feature `sandbox`).
+
+pub mod query;
