@@ -1,0 +1,154 @@
+//! `unicrm`: list connectors, show what a body maps to, run the sandbox and the gateway.
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Read;
+use unicrm_core::dialect::{self, Dialect};
+use unicrm_core::{Operation, Resource};
+
+#[derive(Parser)]
+#[command(
+    name = "unicrm",
+    version,
+    about = "One unified CRM API over HubSpot, Salesforce and more"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the compiled-in connectors and what each supports.
+    Connectors {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what a body becomes: a request body (stdin) as the provider body it is sent as, or a
+    /// provider record (stdin) as the unified record.
+    Map {
+        /// Connector id (see `unicrm connectors`).
+        #[arg(long)]
+        provider: String,
+        /// Resource: contact, lead, deal, meeting, account.
+        #[arg(long)]
+        resource: String,
+        /// What stdin holds.
+        #[arg(long, value_enum)]
+        from: From,
+        /// Dialect to print a provider record in (with `--from provider`).
+        #[arg(long, value_enum, default_value = "unified")]
+        to: To,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum From {
+    /// A dialect "unified" request body.
+    Unified,
+    /// A dialect "v1" request body.
+    V1,
+    /// A provider record.
+    Provider,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum To {
+    /// Dialect "unified".
+    Unified,
+    /// Dialect "v1".
+    V1,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    unicrm_registry::check().context("connector registry")?;
+    match cli.command {
+        Command::Connectors { json } => connectors(json),
+        Command::Map {
+            provider,
+            resource,
+            from,
+            to,
+        } => map(&provider, &resource, from, to),
+    }
+}
+
+fn connectors(json: bool) -> anyhow::Result<()> {
+    let all = unicrm_registry::all();
+    if json {
+        let infos: Vec<_> = all.iter().map(|c| c.info()).collect();
+        println!("{}", serde_json::to_string_pretty(&infos)?);
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("no connectors compiled in (enable unicrm-registry features)");
+        return Ok(());
+    }
+    print!("{:<14}{:<14}", "CONNECTOR", "NAME");
+    for r in Resource::ALL {
+        print!("{:<10}", r.as_str());
+    }
+    println!();
+    for c in &all {
+        let info = c.info();
+        print!("{:<14}{:<14}", info.id, info.display_name);
+        for r in Resource::ALL {
+            let ops: String = Operation::ALL
+                .iter()
+                .map(|op| {
+                    if info.supports(r, *op) {
+                        op.as_str()
+                            .chars()
+                            .next()
+                            .unwrap_or('?')
+                            .to_ascii_uppercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            print!("{ops:<10}");
+        }
+        println!();
+    }
+    println!("\nC=create G=get L=list U=update D=delete");
+    Ok(())
+}
+
+fn map(provider: &str, resource: &str, from: From, to: To) -> anyhow::Result<()> {
+    let Some(connector) = unicrm_registry::get(provider) else {
+        bail!(
+            "unknown provider {provider:?}; compiled-in connectors: {}",
+            unicrm_registry::ids().join(", ")
+        );
+    };
+    let Some(resource) = Resource::parse(resource) else {
+        bail!("unknown resource {resource:?}; expected contact, lead, deal, meeting or account");
+    };
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input)?;
+    let out = match from {
+        From::Unified => {
+            dialect::request_to_provider(&*connector, Dialect::Unified, resource, &input)
+        }
+        From::V1 => dialect::request_to_provider(&*connector, Dialect::V1, resource, &input),
+        From::Provider => {
+            let payload = dialect::parse_json::<serde_json::Value>(&input)?;
+            let to = match to {
+                To::Unified => Dialect::Unified,
+                To::V1 => Dialect::V1,
+            };
+            dialect::provider_to_dialect(&*connector, resource, &payload, to)
+        }
+    }?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

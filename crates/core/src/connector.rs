@@ -1,0 +1,217 @@
+//! The [`Connector`] trait every provider crate implements, and what a connector declares about
+//! itself ([`ConnectorInfo`]).
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::model::{
+    Account, Contact, CustomFieldDefinition, Deal, Lead, ListQuery, Meeting, Operation, Page,
+    Record, Resource,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+/// How a connector authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthKind {
+    /// A static bearer token (private-app token, personal access token).
+    BearerToken,
+    /// OAuth 2.0 access token, refreshed with a refresh token.
+    OAuth2,
+    /// An API key (header, query or Basic user name).
+    ApiKey,
+}
+
+/// What a connector can do with one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capability {
+    /// The resource.
+    pub resource: Resource,
+    /// Supported operations.
+    pub operations: &'static [Operation],
+    /// Unified fields (core model names, e.g. `first_name`, `emails`, `owner`) the connector maps
+    /// both ways for this resource. The conformance suite checks that each survives a round trip.
+    pub fields: &'static [&'static str],
+}
+
+/// What a connector declares about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ConnectorInfo {
+    /// Stable id (`hubspot`), used in URLs, features and the registry.
+    pub id: &'static str,
+    /// Human name (`HubSpot`).
+    pub display_name: &'static str,
+    /// Resources × operations supported.
+    pub capabilities: &'static [Capability],
+    /// Accepted credential kinds.
+    pub auth: &'static [AuthKind],
+    /// Base URL of the real provider API.
+    pub default_base_url: &'static str,
+}
+
+impl ConnectorInfo {
+    /// Builds an info (for `const`/`static` use in connector crates).
+    pub const fn new(
+        id: &'static str,
+        display_name: &'static str,
+        capabilities: &'static [Capability],
+        auth: &'static [AuthKind],
+        default_base_url: &'static str,
+    ) -> Self {
+        ConnectorInfo {
+            id,
+            display_name,
+            capabilities,
+            auth,
+            default_base_url,
+        }
+    }
+
+    /// The capability entry of `resource`, if the connector handles it at all.
+    pub fn capability(&self, resource: Resource) -> Option<&Capability> {
+        self.capabilities.iter().find(|c| c.resource == resource)
+    }
+
+    /// Whether `operation` on `resource` is supported.
+    pub fn supports(&self, resource: Resource, operation: Operation) -> bool {
+        self.capability(resource)
+            .is_some_and(|c| c.operations.contains(&operation))
+    }
+
+    /// `Ok(())` when supported, else the `Unsupported` error to return.
+    pub fn check(&self, resource: Resource, operation: Operation) -> Result<()> {
+        if self.supports(resource, operation) {
+            Ok(())
+        } else {
+            Err(Error::unsupported(self.id, resource, operation))
+        }
+    }
+}
+
+/// A CRM provider. Object safe: the registry hands out `Arc<dyn Connector>`.
+///
+/// Every operation has a default that answers [`Error::Unsupported`], so a connector implements
+/// what its provider can do and declares the same in [`ConnectorInfo::capabilities`].
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// What this connector is and supports.
+    fn info(&self) -> &'static ConnectorInfo;
+
+    /// Creates a record; answers the record as the provider stored it.
+    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+        let _ = cx;
+        Err(Error::unsupported(
+            self.info().id,
+            record.resource(),
+            Operation::Create,
+        ))
+    }
+
+    /// Reads one record.
+    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        let _ = (cx, id);
+        Err(Error::unsupported(self.info().id, resource, Operation::Get))
+    }
+
+    /// Lists one page of records.
+    async fn list(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        query: &ListQuery,
+    ) -> Result<Page<Record>> {
+        let _ = (cx, query);
+        Err(Error::unsupported(
+            self.info().id,
+            resource,
+            Operation::List,
+        ))
+    }
+
+    /// Changes the fields set in `patch` (fields left `None` are untouched); answers the record.
+    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+        let _ = (cx, id);
+        Err(Error::unsupported(
+            self.info().id,
+            patch.resource(),
+            Operation::Update,
+        ))
+    }
+
+    /// Deletes (archives) a record.
+    async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
+        let _ = (cx, id);
+        Err(Error::unsupported(
+            self.info().id,
+            resource,
+            Operation::Delete,
+        ))
+    }
+
+    /// The provider's custom field definitions of a resource.
+    async fn custom_field_definitions(
+        &self,
+        cx: &Context,
+        resource: Resource,
+    ) -> Result<Vec<CustomFieldDefinition>> {
+        let _ = cx;
+        Err(Error::unsupported(
+            self.info().id,
+            resource,
+            Operation::List,
+        ))
+    }
+
+    /// Pure mapping: the provider request body a create of `record` sends (no I/O).
+    fn to_provider(&self, record: &Record) -> Result<Value>;
+
+    /// Pure mapping: the unified record a provider payload of `resource` becomes (no I/O).
+    #[allow(clippy::wrong_self_convention)] // a mapping direction, not a constructor
+    fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record>;
+}
+
+macro_rules! typed {
+    ($create:ident, $get:ident, $update:ident, $t:ident, $res:expr) => {
+        #[doc = concat!("Creates a ", stringify!($t), " (typed [`Connector::create`]).")]
+        pub async fn $create(&self, cx: &Context, record: $t) -> Result<$t> {
+            self.create(cx, record.into()).await?.try_into()
+        }
+        #[doc = concat!("Reads a ", stringify!($t), " (typed [`Connector::get`]).")]
+        pub async fn $get(&self, cx: &Context, id: &str) -> Result<$t> {
+            self.get(cx, $res, id).await?.try_into()
+        }
+        #[doc = concat!("Updates a ", stringify!($t), " (typed [`Connector::update`]).")]
+        pub async fn $update(&self, cx: &Context, id: &str, patch: $t) -> Result<$t> {
+            self.update(cx, id, patch.into()).await?.try_into()
+        }
+    };
+}
+
+/// Typed conveniences for embedding services (`create_contact`, `get_deal` …).
+impl dyn Connector {
+    typed!(
+        create_contact,
+        get_contact,
+        update_contact,
+        Contact,
+        Resource::Contact
+    );
+    typed!(create_lead, get_lead, update_lead, Lead, Resource::Lead);
+    typed!(create_deal, get_deal, update_deal, Deal, Resource::Deal);
+    typed!(
+        create_meeting,
+        get_meeting,
+        update_meeting,
+        Meeting,
+        Resource::Meeting
+    );
+    typed!(
+        create_account,
+        get_account,
+        update_account,
+        Account,
+        Resource::Account
+    );
+}

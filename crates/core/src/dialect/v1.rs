@@ -1,0 +1,808 @@
+//! Dialect "v1": camelCase bodies in a `{success, statusCode, message, data: {data: …}}` envelope
+//! (`../shared/api-examples/v1-resource-create.txt`).
+//!
+//! Single `email`/`phone` are the primary entries of the core lists; `emails`/`phones` carry all
+//! of them. `customFields` is an object of provider field name → value. Responses list every
+//! field of the example page, `null` when unknown.
+
+use super::{merge_primary, ser_decimal, ser_enum_plain, ser_ts, EnumInput};
+use crate::error::{Error, Result};
+use crate::model::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// A postal address (`street, city, state, postalCode, country`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AddressDto {
+    /// Street.
+    pub street: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+}
+
+impl From<AddressDto> for Address {
+    fn from(a: AddressDto) -> Self {
+        Address {
+            street: a.street,
+            city: a.city,
+            state: a.state,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+impl From<&Address> for AddressDto {
+    fn from(a: &Address) -> Self {
+        AddressDto {
+            street: a.street.clone(),
+            city: a.city.clone(),
+            state: a.state.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+        }
+    }
+}
+
+fn customs_in(c: Option<Map<String, Value>>) -> Vec<CustomField> {
+    c.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| CustomField::named(k, v))
+        .collect()
+}
+
+/// `customFields` out: provider field name → value; `null` when there are none.
+fn customs_out(c: &[CustomField]) -> Option<Map<String, Value>> {
+    if c.is_empty() {
+        return None;
+    }
+    Some(
+        c.iter()
+            .filter_map(|f| Some((f.target()?.to_owned(), f.value.clone())))
+            .collect(),
+    )
+}
+
+fn owner_in(id: Option<String>) -> Option<Owner> {
+    id.map(Owner::id)
+}
+
+fn first(v: &Option<Vec<String>>) -> Option<String> {
+    v.as_ref().and_then(|v| v.first().cloned())
+}
+
+/// Request body of a contact.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContactInput {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Primary e-mail.
+    pub email: Option<String>,
+    /// Further e-mails (the primary is `email` when given, else the first of these).
+    pub emails: Option<Vec<String>>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Further phones.
+    pub phones: Option<Vec<String>>,
+    /// Company name.
+    pub company: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Provider-native owner id.
+    pub owner_id: Option<String>,
+    /// Lifecycle stage.
+    pub lifecycle_stage: Option<EnumInput>,
+    /// Source.
+    pub source: Option<String>,
+    /// Provider-specific fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Associated account ids.
+    pub account_ids: Option<Vec<String>>,
+    /// Associated deal ids.
+    pub deal_ids: Option<Vec<String>>,
+}
+
+/// A contact as dialect "v1" answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactOutput {
+    /// Id.
+    pub id: Option<String>,
+    /// Provider id.
+    pub remote_id: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Primary e-mail.
+    pub email: Option<String>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Lifecycle stage.
+    #[serde(serialize_with = "ser_enum_plain")]
+    pub lifecycle_stage: Option<EnumValue>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Owner name.
+    pub owner_name: Option<String>,
+    /// Owner e-mail.
+    pub owner_email: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// All e-mails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<String>>,
+    /// All phones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phones: Option<Vec<String>>,
+    /// Account ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<String>>,
+    /// Deal ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal_ids: Option<Vec<String>>,
+    /// Created.
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Updated.
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Request body of a lead.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LeadInput {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Primary e-mail.
+    pub email: Option<String>,
+    /// Further e-mails.
+    pub emails: Option<Vec<String>>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Further phones.
+    pub phones: Option<Vec<String>>,
+    /// Company.
+    pub company: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Status.
+    pub status: Option<EnumInput>,
+    /// Source.
+    pub source: Option<String>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Linked contact.
+    pub contact_id: Option<String>,
+    /// Linked account.
+    pub account_id: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// A lead as dialect "v1" answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadOutput {
+    /// Id.
+    pub id: Option<String>,
+    /// Provider id.
+    pub remote_id: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Primary e-mail.
+    pub email: Option<String>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Status.
+    #[serde(serialize_with = "ser_enum_plain")]
+    pub status: Option<EnumValue>,
+    /// Source.
+    pub source: Option<String>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Owner name.
+    pub owner_name: Option<String>,
+    /// Owner e-mail.
+    pub owner_email: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// All e-mails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<String>>,
+    /// All phones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phones: Option<Vec<String>>,
+    /// Linked contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    /// Linked account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Created.
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Updated.
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Request body of a deal.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DealInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Amount (number or decimal string).
+    pub amount: Option<Decimal>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Stage.
+    pub stage: Option<EnumInput>,
+    /// Pipeline.
+    pub pipeline: Option<String>,
+    /// Close date (`YYYY-MM-DD`).
+    pub close_date: Option<NaiveDate>,
+    /// Probability (0–100).
+    pub probability: Option<Decimal>,
+    /// Account id.
+    pub account_id: Option<String>,
+    /// Contact ids.
+    pub contact_ids: Option<Vec<String>>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// A deal as dialect "v1" answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DealOutput {
+    /// Id.
+    pub id: Option<String>,
+    /// Provider id.
+    pub remote_id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Amount.
+    #[serde(serialize_with = "ser_decimal")]
+    pub amount: Option<Decimal>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Stage.
+    #[serde(serialize_with = "ser_enum_plain")]
+    pub stage: Option<EnumValue>,
+    /// Pipeline.
+    pub pipeline: Option<String>,
+    /// Close date.
+    pub close_date: Option<NaiveDate>,
+    /// Probability.
+    #[serde(serialize_with = "ser_decimal")]
+    pub probability: Option<Decimal>,
+    /// Account id.
+    pub account_id: Option<String>,
+    /// Contact ids.
+    pub contact_ids: Option<Vec<String>>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Owner name.
+    pub owner_name: Option<String>,
+    /// Owner e-mail.
+    pub owner_email: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Created.
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Updated.
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Request body of a meeting.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MeetingInput {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Start (RFC 3339).
+    pub start_time: Option<DateTime<Utc>>,
+    /// End (RFC 3339).
+    pub end_time: Option<DateTime<Utc>>,
+    /// Location.
+    pub location: Option<String>,
+    /// Attendee contact ids.
+    pub contact_ids: Option<Vec<String>>,
+    /// Related account.
+    pub account_id: Option<String>,
+    /// Related deal.
+    pub deal_id: Option<String>,
+    /// Outcome.
+    pub outcome: Option<EnumInput>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// A meeting as dialect "v1" answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingOutput {
+    /// Id.
+    pub id: Option<String>,
+    /// Provider id.
+    pub remote_id: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Start.
+    #[serde(serialize_with = "ser_ts")]
+    pub start_time: Option<DateTime<Utc>>,
+    /// End.
+    #[serde(serialize_with = "ser_ts")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// Location.
+    pub location: Option<String>,
+    /// Attendees.
+    pub contact_ids: Option<Vec<String>>,
+    /// Outcome.
+    #[serde(serialize_with = "ser_enum_plain")]
+    pub outcome: Option<EnumValue>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Owner name.
+    pub owner_name: Option<String>,
+    /// Owner e-mail.
+    pub owner_email: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Related account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Related deal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal_id: Option<String>,
+    /// Created.
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Updated.
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Request body of an account.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Annual revenue.
+    pub annual_revenue: Option<Decimal>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Further phones.
+    pub phones: Option<Vec<String>>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Description.
+    pub description: Option<String>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// An account as dialect "v1" answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountOutput {
+    /// Id.
+    pub id: Option<String>,
+    /// Provider id.
+    pub remote_id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Annual revenue.
+    #[serde(serialize_with = "ser_decimal")]
+    pub annual_revenue: Option<Decimal>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<AddressDto>,
+    /// Description.
+    pub description: Option<String>,
+    /// Owner id.
+    pub owner_id: Option<String>,
+    /// Owner name.
+    pub owner_name: Option<String>,
+    /// Owner e-mail.
+    pub owner_email: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Map<String, Value>>,
+    /// All phones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phones: Option<Vec<String>>,
+    /// Created.
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Updated.
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Parses a request body of `resource` into a core record.
+pub fn parse_request(resource: Resource, bytes: &[u8]) -> Result<Record> {
+    use super::parse_json;
+    Ok(match resource {
+        Resource::Contact => {
+            let i: ContactInput = parse_json(bytes)?;
+            Record::Contact(Contact {
+                first_name: i.first_name,
+                last_name: i.last_name,
+                emails: merge_primary(i.email, i.emails),
+                phone_numbers: merge_primary(i.phone, i.phones),
+                company_name: i.company,
+                job_title: i.job_title,
+                address: i.address.map(Into::into),
+                tags: i.tags,
+                owner: owner_in(i.owner_id),
+                lifecycle_stage: i.lifecycle_stage.map(EnumInput::into_core),
+                source: i.source,
+                custom_fields: customs_in(i.custom_fields),
+                account_ids: i.account_ids,
+                deal_ids: i.deal_ids,
+                ..Default::default()
+            })
+        }
+        Resource::Lead => {
+            let i: LeadInput = parse_json(bytes)?;
+            Record::Lead(Lead {
+                first_name: i.first_name,
+                last_name: i.last_name,
+                emails: merge_primary(i.email, i.emails),
+                phone_numbers: merge_primary(i.phone, i.phones),
+                company_name: i.company,
+                job_title: i.job_title,
+                address: i.address.map(Into::into),
+                status: i.status.map(EnumInput::into_core),
+                source: i.source,
+                owner: owner_in(i.owner_id),
+                tags: i.tags,
+                contact_id: i.contact_id,
+                account_id: i.account_id,
+                custom_fields: customs_in(i.custom_fields),
+                ..Default::default()
+            })
+        }
+        Resource::Deal => {
+            let i: DealInput = parse_json(bytes)?;
+            Record::Deal(Deal {
+                name: i.name,
+                amount: i.amount,
+                currency: i.currency,
+                stage: i.stage.map(EnumInput::into_core),
+                pipeline: i.pipeline,
+                close_date: i.close_date,
+                probability: i.probability,
+                account_id: i.account_id,
+                contact_ids: i.contact_ids,
+                owner: owner_in(i.owner_id),
+                custom_fields: customs_in(i.custom_fields),
+                ..Default::default()
+            })
+        }
+        Resource::Meeting => {
+            let i: MeetingInput = parse_json(bytes)?;
+            Record::Meeting(Meeting {
+                title: i.title,
+                description: i.description,
+                start_time: i.start_time,
+                end_time: i.end_time,
+                location: i.location,
+                contact_ids: i.contact_ids,
+                account_id: i.account_id,
+                deal_id: i.deal_id,
+                outcome: i.outcome.map(EnumInput::into_core),
+                owner: owner_in(i.owner_id),
+                custom_fields: customs_in(i.custom_fields),
+                ..Default::default()
+            })
+        }
+        Resource::Account => {
+            let i: AccountInput = parse_json(bytes)?;
+            Record::Account(Account {
+                name: i.name,
+                website: i.website,
+                industry: i.industry,
+                annual_revenue: i.annual_revenue,
+                phone_numbers: merge_primary(i.phone, i.phones),
+                address: i.address.map(Into::into),
+                description: i.description,
+                owner: owner_in(i.owner_id),
+                custom_fields: customs_in(i.custom_fields),
+                ..Default::default()
+            })
+        }
+    })
+}
+
+fn owner_parts(o: &Option<Owner>) -> (Option<String>, Option<String>, Option<String>) {
+    match o {
+        Some(o) => (Some(o.id.clone()), o.name.clone(), o.email.clone()),
+        None => (None, None, None),
+    }
+}
+
+fn many(v: &Option<Vec<String>>) -> Option<Vec<String>> {
+    v.clone().filter(|v| v.len() > 1)
+}
+
+/// Renders a core record as the dialect "v1" record object (the inner `data.data`).
+pub fn render(record: &Record) -> Value {
+    let v = match record {
+        Record::Contact(c) => {
+            let (owner_id, owner_name, owner_email) = owner_parts(&c.owner);
+            serde_json::to_value(ContactOutput {
+                id: c.id.clone(),
+                remote_id: c.remote_id.clone(),
+                first_name: c.first_name.clone(),
+                last_name: c.last_name.clone(),
+                email: first(&c.emails),
+                phone: first(&c.phone_numbers),
+                company: c.company_name.clone(),
+                job_title: c.job_title.clone(),
+                address: c.address.as_ref().map(Into::into),
+                lifecycle_stage: c.lifecycle_stage.clone(),
+                owner_id,
+                owner_name,
+                owner_email,
+                source: c.source.clone(),
+                tags: c.tags.clone(),
+                custom_fields: customs_out(&c.custom_fields),
+                emails: many(&c.emails),
+                phones: many(&c.phone_numbers),
+                account_ids: c.account_ids.clone().filter(|v| !v.is_empty()),
+                deal_ids: c.deal_ids.clone().filter(|v| !v.is_empty()),
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+            })
+        }
+        Record::Lead(l) => {
+            let (owner_id, owner_name, owner_email) = owner_parts(&l.owner);
+            serde_json::to_value(LeadOutput {
+                id: l.id.clone(),
+                remote_id: l.remote_id.clone(),
+                first_name: l.first_name.clone(),
+                last_name: l.last_name.clone(),
+                email: first(&l.emails),
+                phone: first(&l.phone_numbers),
+                company: l.company_name.clone(),
+                job_title: l.job_title.clone(),
+                address: l.address.as_ref().map(Into::into),
+                status: l.status.clone(),
+                source: l.source.clone(),
+                owner_id,
+                owner_name,
+                owner_email,
+                tags: l.tags.clone(),
+                custom_fields: customs_out(&l.custom_fields),
+                emails: many(&l.emails),
+                phones: many(&l.phone_numbers),
+                contact_id: l.contact_id.clone(),
+                account_id: l.account_id.clone(),
+                created_at: l.created_at,
+                updated_at: l.updated_at,
+            })
+        }
+        Record::Deal(d) => {
+            let (owner_id, owner_name, owner_email) = owner_parts(&d.owner);
+            serde_json::to_value(DealOutput {
+                id: d.id.clone(),
+                remote_id: d.remote_id.clone(),
+                name: d.name.clone(),
+                amount: d.amount,
+                currency: d.currency.clone(),
+                stage: d.stage.clone(),
+                pipeline: d.pipeline.clone(),
+                close_date: d.close_date,
+                probability: d.probability,
+                account_id: d.account_id.clone(),
+                contact_ids: d.contact_ids.clone(),
+                owner_id,
+                owner_name,
+                owner_email,
+                custom_fields: customs_out(&d.custom_fields),
+                created_at: d.created_at,
+                updated_at: d.updated_at,
+            })
+        }
+        Record::Meeting(m) => {
+            let (owner_id, owner_name, owner_email) = owner_parts(&m.owner);
+            serde_json::to_value(MeetingOutput {
+                id: m.id.clone(),
+                remote_id: m.remote_id.clone(),
+                title: m.title.clone(),
+                description: m.description.clone(),
+                start_time: m.start_time,
+                end_time: m.end_time,
+                location: m.location.clone(),
+                contact_ids: m.contact_ids.clone(),
+                outcome: m.outcome.clone(),
+                owner_id,
+                owner_name,
+                owner_email,
+                custom_fields: customs_out(&m.custom_fields),
+                account_id: m.account_id.clone(),
+                deal_id: m.deal_id.clone(),
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+        }
+        Record::Account(a) => {
+            let (owner_id, owner_name, owner_email) = owner_parts(&a.owner);
+            serde_json::to_value(AccountOutput {
+                id: a.id.clone(),
+                remote_id: a.remote_id.clone(),
+                name: a.name.clone(),
+                website: a.website.clone(),
+                industry: a.industry.clone(),
+                annual_revenue: a.annual_revenue,
+                phone: first(&a.phone_numbers),
+                address: a.address.as_ref().map(Into::into),
+                description: a.description.clone(),
+                owner_id,
+                owner_name,
+                owner_email,
+                custom_fields: customs_out(&a.custom_fields),
+                phones: many(&a.phone_numbers),
+                created_at: a.created_at,
+                updated_at: a.updated_at,
+            })
+        }
+    };
+    v.unwrap_or(Value::Null)
+}
+
+/// The reason phrase the envelope's `message` carries for a status.
+pub fn status_message(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        504 => "Gateway Timeout",
+        _ => "Internal Server Error",
+    }
+}
+
+/// A success envelope: `{"success": true, "statusCode", "message", "data": {"data": data}}`.
+pub fn envelope(status: u16, data: Value) -> Value {
+    json!({
+        "success": true,
+        "statusCode": status,
+        "message": status_message(status),
+        "data": {"data": data},
+    })
+}
+
+/// The error envelope: `{"success": false, "statusCode", "message", "data": null, "error": {…}}`.
+pub fn error_body(err: &Error) -> (u16, Value) {
+    let status = err.http_status();
+    let mut detail = Map::new();
+    detail.insert("type".into(), Value::String(err.kind().into()));
+    match err {
+        Error::InvalidInput { field, reason, .. } => {
+            detail.insert("field".into(), Value::String(field.clone()));
+            detail.insert("reason".into(), Value::String(reason.clone()));
+        }
+        Error::Conflict {
+            existing_id: Some(id),
+            ..
+        } => {
+            detail.insert("existingId".into(), Value::String(id.clone()));
+        }
+        Error::RateLimited {
+            retry_after: Some(d),
+            ..
+        } => {
+            detail.insert("retryAfter".into(), json!(d.as_secs_f64().ceil() as u64));
+        }
+        Error::Unsupported {
+            provider,
+            resource,
+            operation,
+        } => {
+            detail.insert("provider".into(), Value::String(provider.clone()));
+            detail.insert("resource".into(), Value::String(resource.to_string()));
+            detail.insert("operation".into(), Value::String(operation.to_string()));
+        }
+        _ => {}
+    }
+    if let Some(d) = err.provider_details() {
+        detail.insert(
+            "providerError".into(),
+            json!({
+                "provider": d.provider,
+                "status": d.status,
+                "code": d.code,
+                "message": d.message,
+                "fields": d.fields,
+                "requestId": d.request_id,
+                "body": d.body,
+            }),
+        );
+    }
+    let body = json!({
+        "success": false,
+        "statusCode": status,
+        "message": err.to_string(),
+        "data": null,
+        "error": Value::Object(detail),
+    });
+    (status, body)
+}

@@ -1,0 +1,378 @@
+//! The one HTTP path every connector uses: build a [`ProviderRequest`], `cx.send(…)` it, get a
+//! [`ProviderResponse`]. Sending records the call (secrets removed) and turns connection failures
+//! and timeouts into [`Error`]s; interpreting the status is the connector's `parse_error`.
+
+use crate::context::{Context, RawCall};
+use crate::error::{Error, Result};
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+
+/// How the request authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// `Authorization: Bearer <access token or api key>`.
+    Bearer,
+    /// `Authorization: <scheme> <access token>` (e.g. Zoho's `Zoho-oauthtoken`).
+    Scheme(&'static str),
+    /// The API key in the named header (e.g. Pipedrive's `x-api-token`).
+    ApiKeyHeader(&'static str),
+    /// HTTP Basic with the API key as user name and an empty password (e.g. Close).
+    BasicApiKey,
+    /// No credentials (e.g. an OAuth token endpoint that takes them in the body).
+    None,
+}
+
+/// The body of a provider request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// A JSON body.
+    Json(Value),
+    /// A form-encoded body.
+    Form(Vec<(String, String)>),
+}
+
+/// One request to a provider.
+#[derive(Debug, Clone)]
+pub struct ProviderRequest {
+    /// Connector id, for errors.
+    pub provider: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Full URL (use [`Context::url`]).
+    pub url: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Body,
+    /// Authentication.
+    pub auth: Auth,
+}
+
+impl ProviderRequest {
+    /// A request with no body, bearer auth.
+    pub fn new(provider: &'static str, method: Method, url: impl Into<String>) -> Self {
+        ProviderRequest {
+            provider,
+            method,
+            url: url.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+            auth: Auth::Bearer,
+        }
+    }
+
+    /// `GET url`.
+    pub fn get(provider: &'static str, url: impl Into<String>) -> Self {
+        Self::new(provider, Method::GET, url)
+    }
+
+    /// `POST url` with a JSON body.
+    pub fn post(provider: &'static str, url: impl Into<String>, body: Value) -> Self {
+        Self::new(provider, Method::POST, url).json(body)
+    }
+
+    /// `PATCH url` with a JSON body.
+    pub fn patch(provider: &'static str, url: impl Into<String>, body: Value) -> Self {
+        Self::new(provider, Method::PATCH, url).json(body)
+    }
+
+    /// `PUT url` with a JSON body.
+    pub fn put(provider: &'static str, url: impl Into<String>, body: Value) -> Self {
+        Self::new(provider, Method::PUT, url).json(body)
+    }
+
+    /// `DELETE url`.
+    pub fn delete(provider: &'static str, url: impl Into<String>) -> Self {
+        Self::new(provider, Method::DELETE, url)
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    /// Sets a form body.
+    pub fn form(mut self, pairs: Vec<(String, String)>) -> Self {
+        self.body = Body::Form(pairs);
+        self
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the authentication.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Whether repeating this request cannot create a second record (reads, PUT/PATCH/DELETE by id).
+    pub fn is_idempotent(&self) -> bool {
+        !matches!(self.method, Method::POST)
+    }
+}
+
+/// A provider's answer.
+#[derive(Debug, Clone)]
+pub struct ProviderResponse {
+    /// Connector id.
+    pub provider: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl ProviderResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Parses the body as `T`; a body that does not fit is a `Transport` error naming the path.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(de).map_err(|e| Error::Transport {
+            provider: self.provider.to_owned(),
+            message: format!(
+                "unexpected response body (status {}): {}: {}",
+                self.status,
+                e.path(),
+                e.inner()
+            ),
+        })
+    }
+
+    /// The body as JSON, or as a JSON string when it is not JSON.
+    pub fn body_value(&self) -> Value {
+        body_as_value(&self.body)
+    }
+
+    /// A header as a string.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn body_as_value(body: &[u8]) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+}
+
+/// Query and form keys whose values are always removed from recordings.
+const SECRET_KEYS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "api_token",
+    "api_key",
+    "hapikey",
+    "password",
+    "code",
+    "code_verifier",
+];
+
+const REDACTED: &str = "[redacted]";
+
+/// Replaces every secret of `secrets` found in `s`.
+pub fn scrub(s: &str, secrets: &[&str]) -> String {
+    let mut out = s.to_owned();
+    for secret in secrets {
+        if secret.len() >= 4 && out.contains(secret) {
+            out = out.replace(secret, REDACTED);
+        }
+    }
+    out
+}
+
+/// Scrubs secrets out of every string of a JSON value, and blanks values of secret keys.
+pub fn scrub_value(v: &mut Value, secrets: &[&str]) {
+    match v {
+        Value::String(s) if secrets.iter().any(|x| x.len() >= 4 && s.contains(x)) => {
+            *s = scrub(s, secrets);
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| scrub_value(x, secrets)),
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if SECRET_KEYS.contains(&k.as_str()) && !x.is_null() {
+                    *x = Value::String(REDACTED.into());
+                } else {
+                    scrub_value(x, secrets);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Context {
+    /// Sends `req`: adds credentials, applies the timeout, records the call (secrets removed).
+    /// Any HTTP status is returned as a response; connection failures and timeouts are errors.
+    pub async fn send(&self, req: ProviderRequest) -> Result<ProviderResponse> {
+        let provider = req.provider;
+        let mut url = reqwest::Url::parse(&req.url).map_err(|e| Error::Transport {
+            provider: provider.to_owned(),
+            message: format!("invalid provider URL: {e}"),
+        })?;
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter());
+        }
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url.clone())
+            .timeout(self.timeout);
+        let token = self.credentials.bearer_token();
+        builder = match (req.auth, token) {
+            (Auth::Bearer, Some(t)) => builder.bearer_auth(t),
+            (Auth::Scheme(scheme), Some(t)) => {
+                builder.header(http::header::AUTHORIZATION, format!("{scheme} {t}"))
+            }
+            (Auth::ApiKeyHeader(h), Some(t)) => builder.header(h, t),
+            (Auth::BasicApiKey, Some(t)) => builder.basic_auth(t, Some("")),
+            _ => builder,
+        };
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let recorded_body = match &req.body {
+            Body::Empty => None,
+            Body::Json(v) => {
+                builder = builder.json(v);
+                Some(v.clone())
+            }
+            Body::Form(pairs) => {
+                builder = builder.form(pairs);
+                Some(Value::Object(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                        .collect(),
+                ))
+            }
+        };
+        let started = std::time::Instant::now();
+        let result = builder.send().await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => return Err(transport_error(provider, &e, self.timeout)),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(provider, &e, self.timeout))?;
+        tracing::debug!(
+            provider,
+            method = %req.method,
+            path = url.path(),
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "provider call"
+        );
+        if let Some(rec) = &self.recorder {
+            let secrets = self.credentials.secrets();
+            let mut rec_url = url.clone();
+            let pairs: Vec<(String, String)> = rec_url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if SECRET_KEYS.contains(&k.as_ref()) {
+                        REDACTED.to_owned()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            if pairs.is_empty() {
+                rec_url.set_query(None);
+            } else {
+                rec_url.query_pairs_mut().clear().extend_pairs(pairs);
+            }
+            let mut body_v = recorded_body;
+            if let Some(b) = body_v.as_mut() {
+                scrub_value(b, &secrets);
+            }
+            let mut resp_v = body_as_value(&body);
+            scrub_value(&mut resp_v, &secrets);
+            rec.push(RawCall {
+                method: req.method.to_string(),
+                url: scrub(rec_url.as_str(), &secrets),
+                body: body_v,
+                response: resp_v,
+                status,
+            });
+        }
+        Ok(ProviderResponse {
+            provider,
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends `req` and returns the response when it is 2xx, else `parse_error`'s error.
+    pub async fn send_ok(
+        &self,
+        req: ProviderRequest,
+        parse_error: fn(u16, &HeaderMap, &[u8]) -> Error,
+    ) -> Result<ProviderResponse> {
+        let resp = self.send(req).await?;
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(parse_error(resp.status, &resp.headers, &resp.body))
+        }
+    }
+}
+
+fn transport_error(provider: &str, e: &reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout {
+            provider: provider.to_owned(),
+            after: timeout,
+        };
+    }
+    // unicrm never puts credentials in URLs, so reqwest's message (which names the URL) is safe.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport {
+        provider: provider.to_owned(),
+        message,
+    }
+}
+
+/// Parses a `Retry-After` header (seconds form) into a duration.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
+}
