@@ -20,15 +20,20 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "salesforce")]
+pub use connector_salesforce;
 use std::sync::Arc;
 pub use unicrm_core as core;
 use unicrm_core::registry::RegistryError;
 use unicrm_core::Connector;
 
 /// The ids of the connectors this build enables through cargo features, sorted.
+#[allow(clippy::vec_init_then_push)] // one cfg'd push per connector feature
 pub fn enabled_features() -> Vec<&'static str> {
     #[allow(unused_mut)]
     let mut ids: Vec<&'static str> = Vec::new();
+    #[cfg(feature = "salesforce")]
+    ids.push("salesforce");
     ids.sort_unstable();
     ids
 }

@@ -6,7 +6,29 @@
 //! statuses: a 403 is a permission problem *or* the org's API limit (`REQUEST_LIMIT_EXCEEDED`),
 //! which must come out as a rate limit, never as a permission error.
 
+use std::time::Duration;
+
+use http::HeaderMap;
+use unicrm_core::{Error, ProviderDetails};
+
+use crate::config::ID;
 use crate::wire::{ApiError, LimitInfo};
+
+/// `parse_error(status, headers, body)`: a Salesforce error answer as a unicrm [`Error`], keeping
+/// the message, error code, fields, request id and body.
+pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    let failure = parse_failure(
+        status,
+        |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        },
+        body,
+    );
+    failure.into_error()
+}
 
 /// What a failed call means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -77,6 +99,69 @@ impl SalesforceFailure {
             }
         }
         out
+    }
+
+    /// The unicrm error for this failure.
+    pub fn into_error(self) -> Error {
+        let message = self.message();
+        let fields = self.fields();
+        let body = if self.errors.is_empty() {
+            self.unparsed_body.clone().map(serde_json::Value::String)
+        } else {
+            serde_json::to_value(&self.errors).ok()
+        };
+        let mut details = ProviderDetails::new(ID, self.status, message.clone())
+            .fields(fields.clone())
+            .request_id(self.request_id.clone())
+            .body(body);
+        if let Some(code) = self.code() {
+            details = details.code(code);
+        }
+        let boxed = Box::new(details);
+        if self.class == ErrorClass::Provider {
+            return Error::Provider(boxed);
+        }
+        let provider = Some(boxed);
+        match self.class {
+            ErrorClass::InvalidInput => Error::InvalidInput {
+                field: if fields.is_empty() {
+                    self.column_in_message().unwrap_or_default()
+                } else {
+                    fields.join(",")
+                },
+                reason: message,
+                provider,
+            },
+            ErrorClass::Unauthorized => Error::Unauthorized { message, provider },
+            ErrorClass::Forbidden => Error::Forbidden { message, provider },
+            ErrorClass::NotFound => Error::NotFound { message, provider },
+            ErrorClass::Conflict => Error::Conflict {
+                existing_id: self.duplicate_ids().into_iter().next(),
+                message,
+                provider,
+            },
+            ErrorClass::RateLimited => Error::RateLimited {
+                retry_after: self.retry_after_secs.map(Duration::from_secs),
+                message: match self.limit {
+                    Some(limit) => format!(
+                        "{message} (Sforce-Limit-Info: {} of {} API calls used)",
+                        limit.used, limit.limit
+                    ),
+                    None => message,
+                },
+                provider,
+            },
+            ErrorClass::Provider => Error::Internal("provider errors are answered above".into()),
+        }
+    }
+
+    /// The column named by an `INVALID_FIELD` message ("No such column 'X' on …").
+    fn column_in_message(&self) -> Option<String> {
+        self.errors.iter().find_map(|e| {
+            let rest = e.message.split_once("No such column '")?.1;
+            let column = rest.split_once('\'')?.0;
+            (!column.is_empty()).then(|| column.to_owned())
+        })
     }
 
     /// Ids of existing records a duplicate rule matched.

@@ -164,6 +164,8 @@ pub enum Condition {
     Eq(String, Literal),
     /// `field > value`.
     Gt(String, Literal),
+    /// `field >= value`.
+    Ge(String, Literal),
     /// All of the conditions.
     And(Vec<Condition>),
     /// Any of the conditions (parenthesised).
@@ -183,9 +185,16 @@ impl Condition {
         Ok(Condition::Gt(field.to_owned(), value))
     }
 
+    /// `field >= value` after checking the field name.
+    pub fn ge(field: &str, value: Literal) -> Result<Condition, SoqlError> {
+        validate_field_name("field", field)?;
+        Ok(Condition::Ge(field.to_owned(), value))
+    }
+
     fn render(&self) -> String {
         match self {
             Condition::Eq(field, value) => format!("{field} = {}", value.render()),
+            Condition::Ge(field, value) => format!("{field} >= {}", value.render()),
             Condition::Gt(field, value) => format!("{field} > {}", value.render()),
             Condition::And(all) => all
                 .iter()
