@@ -3,10 +3,10 @@
 //! Pure state machine — no HTTP. Every operation answers either a JSON value or Salesforce's
 //! error (`status`, `[{message, errorCode, fields}]`), so the HTTP layer only moves bytes.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
+
+use unicrm_sandbox::{Sandbox, TenantStore};
 
 use super::query::{self, Expr, Query, RecordView, SelectItem};
 use crate::wire::{ApiError, SObjectType};
@@ -381,78 +381,74 @@ pub fn case_safe(id15: &str) -> String {
     out
 }
 
-struct Locator {
-    rows: Vec<Value>,
-    total: usize,
-}
+/// Collection of the emulator's own bookkeeping: query locators and tenant settings.
+const LOCATORS: &str = "_query_locators";
+const SETTINGS: &str = "_settings";
 
-/// The emulated org.
+/// The emulated org of one sandbox account: the Salesforce rules over the account's
+/// [`TenantStore`] (one collection per object, keyed by the 18-character id).
 pub struct Org {
-    records: HashMap<SObjectType, BTreeMap<String, Map<String, Value>>>,
-    counters: HashMap<SObjectType, u64>,
-    locators: HashMap<String, Locator>,
-    locator_seq: u64,
+    sb: Sandbox,
+    store: TenantStore,
     /// Rows per query batch (Salesforce: up to 2,000; smaller to exercise `nextRecordsUrl`).
     pub batch_size: usize,
     /// API version used in URLs this org writes (`v62.0`).
     pub api_version: String,
     /// The user new records are owned by when `OwnerId` is not sent.
     pub default_owner: Option<String>,
-    clock: DateTime<Utc>,
-}
-
-impl Default for Org {
-    fn default() -> Self {
-        Org::new("v62.0")
-    }
 }
 
 impl Org {
-    /// An empty org speaking `api_version`.
-    pub fn new(api_version: &str) -> Org {
-        Org {
-            records: HashMap::new(),
-            counters: HashMap::new(),
-            locators: HashMap::new(),
-            locator_seq: 0,
-            batch_size: 2000,
+    /// The org of account `token` in sandbox `sb` (scoped to this emulator), speaking
+    /// `api_version`. An org always has users: a new account gets its seeded users here.
+    pub fn open(sb: &Sandbox, token: &str, api_version: &str) -> Org {
+        let store = sb.tenant(token);
+        let batch_size = store
+            .get(SETTINGS, "batch_size")
+            .and_then(|r| r.data.as_u64())
+            .map_or(2000, |n| n.max(1) as usize);
+        let mut org = Org {
+            sb: sb.clone(),
+            store,
+            batch_size,
             api_version: api_version.to_owned(),
             default_owner: None,
-            clock: Utc::now(),
-        }
-    }
-
-    /// A strictly increasing timestamp (one millisecond apart at least), so `SystemModstamp`
-    /// orders writes even when they happen within the same millisecond.
-    fn tick(&mut self) -> DateTime<Utc> {
-        let now = Utc::now();
-        self.clock = if now > self.clock {
-            now
-        } else {
-            self.clock + Duration::milliseconds(1)
         };
-        self.clock
+        if org.store.count(SObjectType::User.api_name()) == 0 {
+            super::seed_users(&mut org);
+        }
+        org.default_owner = org
+            .store
+            .list(SObjectType::User.api_name())
+            .first()
+            .map(|r| r.id.clone());
+        org
     }
 
-    /// Next id of `object`: key prefix, a fixed pod/reserved part, a base-62 counter, and the
-    /// case-safe suffix.
-    pub fn next_id(&mut self, object: SObjectType) -> String {
-        const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        let counter = self.counters.entry(object).or_insert(0);
-        *counter += 1;
-        let mut n = *counter;
-        let mut digits = [b'0'; 7];
-        for slot in digits.iter_mut().rev() {
-            *slot = BASE62[(n % 62) as usize];
-            n /= 62;
+    /// Sets the rows per query batch of account `token` (tests use a small one to exercise
+    /// `nextRecordsUrl`; Salesforce itself answers at least 200).
+    pub fn set_batch_size(sb: &Sandbox, token: &str, n: usize) {
+        let store = sb.tenant(token);
+        let value = json!(n.max(1));
+        if store
+            .replace(SETTINGS, "batch_size", value.clone())
+            .is_err()
+        {
+            let _ = store.insert(SETTINGS, "batch_size", value);
         }
-        // 3 (key prefix) + 5 (pod and reserved characters) + 7 (counter) = 15 characters.
-        let id15 = format!(
-            "{}5g000{}",
-            object.key_prefix(),
-            String::from_utf8_lossy(&digits)
-        );
-        case_safe(&id15)
+    }
+
+    /// The sandbox clock (strictly increasing, millisecond precision).
+    fn tick(&mut self) -> DateTime<Utc> {
+        self.sb.now()
+    }
+
+    /// Next id of `object` from the sandbox's Salesforce id generator (key prefix + counter +
+    /// case-safe suffix).
+    pub fn next_id(&mut self, object: SObjectType) -> Result<String, Failure> {
+        self.sb
+            .salesforce_id(object.key_prefix())
+            .map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", format!("id generator: {e}"), &[]))
     }
 
     fn url_of(&self, object: SObjectType, id: &str) -> String {
@@ -474,13 +470,34 @@ impl Org {
     }
 
     /// Finds a stored record by id (any object).
-    pub fn find(&self, object: SObjectType, id: &str) -> Option<&Map<String, Value>> {
+    pub fn find(&self, object: SObjectType, id: &str) -> Option<Map<String, Value>> {
         let id18 = if id.len() == 15 {
             case_safe(id)
         } else {
             id.to_owned()
         };
-        self.records.get(&object)?.get(&id18)
+        self.store
+            .get(object.api_name(), &id18)
+            .and_then(|r| r.data.as_object().cloned())
+    }
+
+    fn put(
+        &mut self,
+        object: SObjectType,
+        id: &str,
+        record: Map<String, Value>,
+        new: bool,
+    ) -> Result<(), Failure> {
+        let result = if new {
+            self.store
+                .insert(object.api_name(), id, Value::Object(record))
+                .map(|_| ())
+        } else {
+            self.store
+                .replace(object.api_name(), id, Value::Object(record))
+                .map(|_| ())
+        };
+        result.map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", e.to_string(), &[]))
     }
 
     fn exists(&self, id: &str, targets: &[SObjectType]) -> bool {
@@ -706,13 +723,13 @@ impl Org {
                         Some(SObjectType::Account) => Some(id.to_owned()),
                         Some(SObjectType::Opportunity) => self
                             .find(SObjectType::Opportunity, id)
-                            .and_then(|o| text(o, "AccountId")),
+                            .and_then(|o| text(&o, "AccountId")),
                         _ => None,
                     })
                     .or_else(|| {
                         who.as_deref()
                             .and_then(|id| self.find(SObjectType::Contact, id))
-                            .and_then(|c| text(c, "AccountId"))
+                            .and_then(|c| text(&c, "AccountId"))
                     });
                 record.insert(
                     "AccountId".into(),
@@ -739,7 +756,7 @@ impl Org {
         for def in schema(object) {
             record.entry(def.name).or_insert(Value::Null);
         }
-        let id = self.next_id(object);
+        let id = self.next_id(object)?;
         let now = format_datetime(self.tick());
         record.insert("Id".into(), Value::String(id.clone()));
         record.insert("IsDeleted".into(), json!(false));
@@ -752,10 +769,7 @@ impl Org {
             .map_or(Value::Null, Value::String);
         record.insert("CreatedById".into(), actor.clone());
         record.insert("LastModifiedById".into(), actor);
-        self.records
-            .entry(object)
-            .or_default()
-            .insert(id.clone(), record);
+        self.put(object, &id, record, true)?;
         Ok(json!({"id": id, "success": true, "errors": []}))
     }
 
@@ -773,23 +787,20 @@ impl Org {
         for def in schema(object) {
             record.entry(def.name).or_insert(Value::Null);
         }
-        let id = self.next_id(object);
+        let id = self.next_id(object)?;
         let at = format_datetime(at);
         record.insert("Id".into(), Value::String(id.clone()));
         record.insert("IsDeleted".into(), json!(false));
         for stamp in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
             record.insert(stamp.into(), Value::String(at.clone()));
         }
-        self.records
-            .entry(object)
-            .or_default()
-            .insert(id.clone(), record);
+        self.put(object, &id, record, true)?;
         Ok(id)
     }
 
     /// `PATCH /sobjects/{Obj}/{id}` → 204.
     pub fn update(&mut self, object: SObjectType, id: &str, body: &Value) -> Result<(), Failure> {
-        let existing = self.find(object, id).cloned().ok_or_else(Self::not_found)?;
+        let existing = self.find(object, id).ok_or_else(Self::not_found)?;
         let mut changes = self.validate_body(object, body, false)?;
         changes.remove("Id");
         let mut record = existing;
@@ -822,8 +833,7 @@ impl Org {
             .and_then(Value::as_str)
             .unwrap_or(id)
             .to_owned();
-        self.records.entry(object).or_default().insert(key, record);
-        Ok(())
+        self.put(object, &key, record, false)
     }
 
     /// `DELETE /sobjects/{Obj}/{id}` → 204.
@@ -832,10 +842,10 @@ impl Org {
             .find(object, id)
             .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
             .ok_or_else(Self::not_found)?;
-        if let Some(records) = self.records.get_mut(&object) {
-            records.remove(&key);
-        }
-        Ok(())
+        self.store
+            .delete(object.api_name(), &key)
+            .map(|_| ())
+            .map_err(|_| Self::not_found())
     }
 
     /// `GET /sobjects/{Obj}/{id}[?fields=a,b]` → the record with `attributes`.
@@ -848,7 +858,7 @@ impl Org {
         let record = self.find(object, id).ok_or_else(Self::not_found)?;
         let schema = schema(object);
         let mut out = Map::new();
-        out.insert("attributes".into(), self.attributes(object, id_of(record)));
+        out.insert("attributes".into(), self.attributes(object, id_of(&record)));
         match fields {
             Some(list) => {
                 for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -871,7 +881,7 @@ impl Org {
                         record.get(&def.name).cloned().unwrap_or(Value::Null),
                     );
                 }
-                out.insert("Id".into(), json!(id_of(record)));
+                out.insert("Id".into(), json!(id_of(&record)));
             }
             None => {
                 for def in &schema {
@@ -906,35 +916,24 @@ impl Org {
         };
         self.check_paths(object, &parsed)?;
         let rows = self.run(object, &parsed);
-        Ok(self.batch(rows))
+        self.batch(rows)
     }
 
     /// `GET /query/{locator}-{offset}` → the next `QueryResult` batch.
     pub fn query_more(&mut self, locator: &str) -> Result<Value, Failure> {
-        let (key, offset) = locator.rsplit_once('-').ok_or_else(|| {
-            Failure::new(400, "INVALID_QUERY_LOCATOR", "invalid query locator", &[])
-        })?;
-        let offset: usize = offset.parse().map_err(|_| {
-            Failure::new(400, "INVALID_QUERY_LOCATOR", "invalid query locator", &[])
-        })?;
-        let entry = self.locators.get(key).ok_or_else(|| {
-            Failure::new(400, "INVALID_QUERY_LOCATOR", "invalid query locator", &[])
-        })?;
-        let end = (offset + self.batch_size).min(entry.rows.len());
-        if offset > entry.rows.len() {
-            return Err(Failure::new(
-                400,
-                "INVALID_QUERY_LOCATOR",
-                "invalid query locator",
-                &[],
-            ));
+        let invalid = || Failure::new(400, "INVALID_QUERY_LOCATOR", "invalid query locator", &[]);
+        let (key, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
+        let offset: usize = offset.parse().map_err(|_| invalid())?;
+        let entry = self.store.get(LOCATORS, key).ok_or_else(invalid)?;
+        let rows = entry.data["rows"].as_array().cloned().unwrap_or_default();
+        if offset > rows.len() {
+            return Err(invalid());
         }
-        let records: Vec<Value> = entry.rows[offset..end].to_vec();
-        let total = entry.total;
-        let done = end >= entry.rows.len();
-        let mut out = json!({"totalSize": total, "done": done, "records": records});
+        let end = (offset + self.batch_size).min(rows.len());
+        let done = end >= rows.len();
+        let mut out = json!({"totalSize": rows.len(), "done": done, "records": rows[offset..end]});
         if done {
-            self.locators.remove(key);
+            let _ = self.store.delete(LOCATORS, key);
         } else {
             out["nextRecordsUrl"] = json!(format!(
                 "/services/data/{}/query/{key}-{end}",
@@ -944,21 +943,25 @@ impl Org {
         Ok(out)
     }
 
-    fn batch(&mut self, rows: Vec<Value>) -> Value {
+    fn batch(&mut self, rows: Vec<Value>) -> Result<Value, Failure> {
         let total = rows.len();
         if total <= self.batch_size {
-            return json!({"totalSize": total, "done": true, "records": rows});
+            return Ok(json!({"totalSize": total, "done": true, "records": rows}));
         }
-        self.locator_seq += 1;
-        let key = format!("01g5g00000{:05}", self.locator_seq);
-        let key = case_safe(&key);
+        // Query locators look like `01gD0000002HU6KIAW` (docs example).
+        let key = self
+            .sb
+            .salesforce_id("01g")
+            .map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", e.to_string(), &[]))?;
         let first: Vec<Value> = rows[..self.batch_size].to_vec();
         let next = format!(
             "/services/data/{}/query/{key}-{}",
             self.api_version, self.batch_size
         );
-        self.locators.insert(key, Locator { rows, total });
-        json!({"totalSize": total, "done": false, "nextRecordsUrl": next, "records": first})
+        self.store
+            .insert(LOCATORS, key, json!({ "rows": rows }))
+            .map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", e.to_string(), &[]))?;
+        Ok(json!({"totalSize": total, "done": false, "nextRecordsUrl": next, "records": first}))
     }
 
     fn check_paths(&self, object: SObjectType, parsed: &Query) -> Result<(), Failure> {
@@ -991,10 +994,14 @@ impl Org {
     }
 
     fn run(&self, object: SObjectType, parsed: &Query) -> Vec<Value> {
-        let empty = BTreeMap::new();
-        let records = self.records.get(&object).unwrap_or(&empty);
+        let records: Vec<Map<String, Value>> = self
+            .store
+            .list(object.api_name())
+            .into_iter()
+            .filter_map(|r| r.data.as_object().cloned())
+            .collect();
         let mut hits: Vec<&Map<String, Value>> = records
-            .values()
+            .iter()
             .filter(|r| {
                 parsed.filter.as_ref().is_none_or(|f: &Expr| {
                     query::matches(
@@ -1108,7 +1115,7 @@ impl Org {
                     .find(|d| d.name.eq_ignore_ascii_case(field))
                     .map_or(field.to_owned(), |d| d.name.clone());
                 let entry = out.entry(canonical_rel).or_insert_with(
-                    || json!({"attributes": self.attributes(target, id_of(parent))}),
+                    || json!({"attributes": self.attributes(target, id_of(&parent))}),
                 );
                 if let Value::Object(map) = entry {
                     map.insert(
@@ -1172,7 +1179,7 @@ impl Org {
 
     /// Number of stored records of `object`.
     pub fn count(&self, object: SObjectType) -> usize {
-        self.records.get(&object).map_or(0, BTreeMap::len)
+        self.store.count(object.api_name())
     }
 }
 
@@ -1277,25 +1284,14 @@ mod tests {
     use super::*;
 
     fn org() -> Org {
-        let mut org = Org::default();
-        let user = org
-            .insert_seed(
-                SObjectType::User,
-                json!({"FirstName": "John", "LastName": "Smith", "Email": "john.smith@acme.com"})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-                Utc::now(),
-            )
-            .expect("user");
-        org.default_owner = Some(user);
-        org
+        let sb = Sandbox::new(7).emulator("salesforce");
+        Org::open(&sb, "tenant-a", "v62.0")
     }
 
     #[test]
     fn ids_have_prefix_length_and_case_safe_suffix() {
         let mut org = org();
-        let id = org.next_id(SObjectType::Lead);
+        let id = org.next_id(SObjectType::Lead).expect("id");
         assert_eq!(id.len(), 18);
         assert!(id.starts_with("00Q"));
         assert_eq!(case_safe(&id[..15]), id);
@@ -1357,7 +1353,10 @@ mod tests {
         assert_eq!(first["totalSize"], 5);
         assert_eq!(first["done"], false);
         assert_eq!(first["records"][0]["Account"]["Name"], "Acme Corp");
-        assert_eq!(first["records"][0]["Owner"]["Email"], "john.smith@acme.com");
+        assert_eq!(
+            first["records"][0]["Owner"]["Email"],
+            "john.smith@acme.example"
+        );
         let next = first["nextRecordsUrl"].as_str().expect("next");
         let locator = next.rsplit('/').next().expect("locator");
         let second = org.query_more(locator).expect("more");
