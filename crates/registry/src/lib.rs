@@ -20,6 +20,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "hubspot")]
+pub use connector_hubspot;
 #[cfg(feature = "salesforce")]
 pub use connector_salesforce;
 use std::sync::Arc;
@@ -28,10 +30,11 @@ use unicrm_core::registry::RegistryError;
 use unicrm_core::Connector;
 
 /// The ids of the connectors this build enables through cargo features, sorted.
-#[allow(clippy::vec_init_then_push)] // one cfg'd push per connector feature
 pub fn enabled_features() -> Vec<&'static str> {
-    #[allow(unused_mut)]
+    #[allow(unused_mut, clippy::vec_init_then_push)] // one cfg'd push per connector feature
     let mut ids: Vec<&'static str> = Vec::new();
+    #[cfg(feature = "hubspot")]
+    ids.push("hubspot");
     #[cfg(feature = "salesforce")]
     ids.push("salesforce");
     ids.sort_unstable();
