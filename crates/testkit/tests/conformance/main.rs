@@ -147,3 +147,38 @@ async fn runs_in_parallel_on_one_sandbox_without_interference() {
     // Faults were scoped to each run and cleared afterwards.
     assert!(sandbox.sandbox.faults().is_empty());
 }
+
+#[tokio::test]
+async fn known_failures_are_strict() {
+    let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
+    let check = "an injected rate limit answers RateLimited with its retry_after";
+    // A known failure is reported as skipped, with its reason.
+    let report = run_conformance_with(
+        Arc::new(MemCrm::new(Bug::LosesRetryAfter)),
+        &sandbox,
+        Options::default().known_failure(check, "tracked in issue 42"),
+    )
+    .await
+    .unwrap_or_else(|f| panic!("{f}"));
+    let c = report.checks.iter().find(|c| c.name == check).unwrap();
+    assert!(
+        matches!(&c.outcome, Outcome::Skipped(why) if why.contains("tracked in issue 42")),
+        "{c:?}"
+    );
+    // A listed check that passes fails the run, and so does a name no check has.
+    let failure = run_conformance_with(
+        Arc::new(MemCrm::new(Bug::None)),
+        &sandbox,
+        Options::default()
+            .known_failure(check, "fixed since")
+            .known_failure("no such check", "typo"),
+    )
+    .await
+    .unwrap_err();
+    let names = failed(&failure.report);
+    assert!(names.contains(&check.to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"known failure `no such check`".to_owned()),
+        "{names:?}"
+    );
+}
