@@ -272,7 +272,8 @@ pub fn into_error(c: Classified) -> Error {
         .request_id(c.request_id.clone())
         .body((!c.body.is_null()).then(|| c.body.clone()));
     details.code = c.code.clone();
-    let provider = Some(Box::new(details));
+    let boxed = Box::new(details);
+    let provider = Some(boxed.clone());
     let message = c.message;
     match c.kind {
         // The per-property messages say it best ("Property \"x\" does not exist"); the verbatim
@@ -309,7 +310,7 @@ pub fn into_error(c: Classified) -> Error {
             message,
             provider,
         },
-        Kind::Provider => Error::Provider(provider.unwrap_or_default()),
+        Kind::Provider => Error::Provider(boxed),
     }
 }
 
