@@ -55,6 +55,10 @@ const CAPABILITIES: &[Capability] = &[
             "first_name",
             "last_name",
             "emails",
+            "phone_numbers",
+            "company_name",
+            "job_title",
+            "address",
             "status",
             "owner",
             "contact_id",
@@ -308,9 +312,57 @@ impl HubSpot {
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
         let (props, assocs) = read_spec(resource);
         let obj = client::get_object(cx, object_of(resource), id, props, assocs).await?;
-        let mut record = record_from_wire(resource, &to_value(&obj)?)?;
-        self.resolve_owner(cx, &mut record).await;
-        Ok(record)
+        let mut records = vec![record_from_wire(resource, &to_value(&obj)?)?];
+        self.finish(cx, &mut records).await?;
+        records
+            .pop()
+            .ok_or_else(|| Error::Internal("a read lost its record".into()))
+    }
+
+    /// Completes read records: owner names, and for leads the person fields of their contact.
+    async fn finish(&self, cx: &Context, records: &mut [Record]) -> Result<()> {
+        self.fill_lead_people(cx, records).await?;
+        for record in records.iter_mut() {
+            self.resolve_owner(cx, record).await;
+        }
+        Ok(())
+    }
+
+    /// A HubSpot lead holds no person fields of its own: they are its contact's. Reads them from
+    /// the leads' contacts (one batch read) into the unified leads.
+    async fn fill_lead_people(&self, cx: &Context, records: &mut [Record]) -> Result<()> {
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Lead(l) => l.contact_id.clone(),
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let contacts =
+            client::batch_read(cx, HsObject::Contacts, &ids, contact::READ_PROPERTIES).await?;
+        let mut by_id = std::collections::HashMap::new();
+        for o in &contacts {
+            let c =
+                contact::contact_from_wire(&WireRead::parse(HsObject::Contacts, &to_value(o)?)?)?;
+            by_id.insert(o.id.clone(), c);
+        }
+        for r in records.iter_mut() {
+            let Record::Lead(l) = r else { continue };
+            let Some(c) = l.contact_id.as_ref().and_then(|id| by_id.get(id)) else {
+                continue;
+            };
+            l.first_name = c.first_name.clone();
+            l.last_name = c.last_name.clone();
+            l.emails = c.emails.clone();
+            l.phone_numbers = c.phone_numbers.clone();
+            l.company_name = c.company_name.clone().or_else(|| l.company_name.clone());
+            l.job_title = c.job_title.clone();
+            l.address = c.address.clone();
+        }
+        Ok(())
     }
 
     /// Finds the contact with `email` (primary or additional), if any.
@@ -619,12 +671,11 @@ impl Connector for HubSpot {
         INFO.check(resource, Operation::List)?;
         let cx = self.prepare(cx).await?;
         let (objects, next_cursor) = self.list_page(&cx, resource, q).await?;
-        let mut items = Vec::with_capacity(objects.len());
-        for o in &objects {
-            let mut record = record_from_wire(resource, &to_value(o)?)?;
-            self.resolve_owner(&cx, &mut record).await;
-            items.push(record);
-        }
+        let mut items = objects
+            .iter()
+            .map(|o| record_from_wire(resource, &to_value(o)?))
+            .collect::<Result<Vec<_>>>()?;
+        self.finish(&cx, &mut items).await?;
         Ok(Page { items, next_cursor })
     }
 

@@ -1691,6 +1691,51 @@ async fn search_objects(
     Json(body).into_response()
 }
 
+// --- batch read -------------------------------------------------------------------------------
+
+/// `BatchReadInputSimplePublicObjectId`: `{properties, inputs: [{id}]}` (at most 100 inputs).
+#[derive(serde::Deserialize)]
+struct BatchReadInput {
+    #[serde(default)]
+    properties: Vec<String>,
+    inputs: Vec<crate::wire::AssociationTarget>,
+}
+
+async fn batch_read(
+    State(sb): State<Sandbox>,
+    TenantToken(token): TenantToken,
+    Path(object_type): Path<String>,
+    body: Bytes,
+) -> Response {
+    let obj = match obj_or_404(&sb, &object_type) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let input: BatchReadInput = match parse_json(&sb, &body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if input.inputs.len() > 100 {
+        return bad_request(&sb, "Batch read is limited to 100 inputs");
+    }
+    let store = sb.tenant(&token);
+    let now = convert::format_datetime(&sb.now());
+    let results: Vec<Value> = input
+        .inputs
+        .iter()
+        .filter_map(|i| store.get(obj.name(), &i.id))
+        .filter(|r| !is_archived(r))
+        .map(|r| render(&store, obj, &r, Some(&input.properties), &[]))
+        .collect();
+    Json(json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": now,
+        "completedAt": now,
+    }))
+    .into_response()
+}
+
 // --- associations v4 --------------------------------------------------------------------------
 
 async fn associate_default(
@@ -1995,6 +2040,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             get(list_objects).post(create_object),
         )
         .route("/crm/v3/objects/{object_type}/search", post(search_objects))
+        .route("/crm/v3/objects/{object_type}/batch/read", post(batch_read))
         .route(
             "/crm/v3/objects/{object_type}/{id}",
             get(get_object).patch(update_object).delete(delete_object),
