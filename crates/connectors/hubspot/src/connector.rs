@@ -309,9 +309,54 @@ impl HubSpot {
         }
     }
 
+    /// The `properties=` list of a read: the mapped properties, the ones a write just sent
+    /// (`extra`), and the account setting `read_properties.<object>` — a comma-separated list of
+    /// more properties, or `all` for every property of the object (one properties API call).
+    async fn read_properties(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        extra: &[String],
+    ) -> Result<Vec<String>> {
+        let obj = object_of(resource);
+        let (mapped, _) = read_spec(resource);
+        let mut out: Vec<String> = mapped.iter().map(|p| (*p).to_owned()).collect();
+        let mut add = |p: &str| {
+            if !p.is_empty() && !out.iter().any(|o| o == p) {
+                out.push(p.to_owned());
+            }
+        };
+        extra.iter().for_each(|p| add(p));
+        match cx
+            .setting(&format!("read_properties.{}", obj.name()))
+            .map(str::trim)
+        {
+            Some("all") => {
+                for p in client::list_properties(cx, obj).await?.results {
+                    add(&p.name);
+                }
+            }
+            Some(list) => list.split(',').map(str::trim).for_each(&mut add),
+            None => {}
+        }
+        Ok(out)
+    }
+
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
-        let (props, assocs) = read_spec(resource);
-        let obj = client::get_object(cx, object_of(resource), id, props, assocs).await?;
+        self.read_with(cx, resource, id, &[]).await
+    }
+
+    async fn read_with(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        id: &str,
+        extra: &[String],
+    ) -> Result<Record> {
+        let (_, assocs) = read_spec(resource);
+        let props = self.read_properties(cx, resource, extra).await?;
+        let props: Vec<&str> = props.iter().map(String::as_str).collect();
+        let obj = client::get_object(cx, object_of(resource), id, &props, assocs).await?;
         let mut records = vec![record_from_wire(resource, &to_value(&obj)?)?];
         self.finish(cx, &mut records).await?;
         records
@@ -498,7 +543,10 @@ impl HubSpot {
         q: &ListQuery,
     ) -> Result<(Vec<SimplePublicObject>, Option<String>)> {
         let obj = object_of(resource);
-        let (props, assocs) = read_spec(resource);
+        let (_, assocs) = read_spec(resource);
+        let props = self.read_properties(cx, resource, &[]).await?;
+        let props: Vec<&str> = props.iter().map(String::as_str).collect();
+        let props = props.as_slice();
         let cursor = q.cursor.as_deref().map(Cursor::parse).transpose()?;
         let size = q.page_size.unwrap_or(config::DEFAULT_PAGE_SIZE).max(1);
         let search = match (&cursor, q.updated_after) {
@@ -658,7 +706,8 @@ impl Connector for HubSpot {
             self.sync_emails(&cx, &created.id, &w.additional_emails, &[])
                 .await?;
         }
-        self.read(&cx, resource, &created.id).await
+        let sent: Vec<String> = w.properties.keys().cloned().collect();
+        self.read_with(&cx, resource, &created.id, &sent).await
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
@@ -751,7 +800,8 @@ impl Connector for HubSpot {
             }
             _ => {}
         }
-        self.read(&cx, resource, id).await
+        let sent: Vec<String> = w.properties.keys().cloned().collect();
+        self.read_with(&cx, resource, id, &sent).await
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {

@@ -1985,6 +1985,41 @@ async fn add_secondary_email(
     .into_response()
 }
 
+async fn remove_secondary_email(
+    State(sb): State<Sandbox>,
+    TenantToken(token): TenantToken,
+    Path((vid, email)): Path<(String, String)>,
+) -> Response {
+    let store = sb.tenant(&token);
+    let Some(rec) = store.get("contacts", &vid).filter(|r| !is_archived(r)) else {
+        return not_found(&sb);
+    };
+    let mut props = props_of(&rec);
+    let list: Vec<String> = prop_str(&props, "hs_additional_emails")
+        .map(convert::split_multi)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !e.eq_ignore_ascii_case(&email))
+        .collect();
+    if list.is_empty() {
+        props.remove("hs_additional_emails");
+    } else {
+        props.insert(
+            "hs_additional_emails".into(),
+            Value::String(convert::join_multi(&list)),
+        );
+    }
+    let mut data = rec.data.clone();
+    data["properties"] = Value::Object(props);
+    let _ = store.replace("contacts", &vid, data);
+    Json(json!({
+        "portalId": 0,
+        "vid": vid.parse::<i64>().unwrap_or_default(),
+        "secondaryEmails": list,
+    }))
+    .into_response()
+}
+
 // --- OAuth ------------------------------------------------------------------------------------
 
 async fn oauth_token(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
@@ -2061,7 +2096,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/crm/v3/owners/{id}", get(get_owner))
         .route(
             "/contacts/v1/secondary-email/{vid}/email/{email}",
-            put(add_secondary_email),
+            put(add_secondary_email).delete(remove_secondary_email),
         )
         .route("/oauth/v1/token", post(oauth_token))
         .with_state(sandbox)
