@@ -41,6 +41,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "unified")]
         to: To,
     },
+    /// Serve every compiled-in provider emulator: a local CRM to develop and test against.
+    Sandbox {
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:5002")]
+        bind: std::net::SocketAddr,
+        /// Seed of ids, seed data and fault decisions: the same seed gives the same run.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Realistic records (people, companies, deals, meetings) each account starts with.
+        #[arg(long, default_value_t = 0)]
+        seed_data: usize,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -78,6 +90,19 @@ fn main() -> anyhow::Result<()> {
             from,
             to,
         } => map(&provider, &resource, from, to),
+        Command::Sandbox {
+            bind,
+            seed,
+            seed_data,
+        } => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(unicrm_sandbox::serve(
+                unicrm_sandbox::ServeOptions::new(bind)
+                    .seed(seed)
+                    .seed_data(seed_data),
+            ))?;
+            Ok(())
+        }
     }
 }
 

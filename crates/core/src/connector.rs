@@ -164,6 +164,20 @@ pub trait Connector: Send + Sync + 'static {
         ))
     }
 
+    /// Exchanges the account's OAuth refresh token for fresh credentials (the provider's token
+    /// endpoint). Answers the complete new credentials (keeping what the provider did not rotate);
+    /// the caller stores them. A revoked or missing refresh token is `Unauthorized`.
+    async fn refresh_credentials(&self, cx: &Context) -> Result<crate::Credentials> {
+        let _ = cx;
+        Err(Error::Unauthorized {
+            message: format!(
+                "{} credentials cannot be refreshed; re-link the account",
+                self.info().id
+            ),
+            provider: None,
+        })
+    }
+
     /// Pure mapping: the provider request body a create of `record` sends (no I/O).
     fn to_provider(&self, record: &Record) -> Result<Value>;
 

@@ -223,6 +223,10 @@ pub struct Context {
     pub sandbox: bool,
     /// Timeout of one provider call.
     pub timeout: Duration,
+    /// When failed calls are repeated.
+    pub retry: crate::limit::RetryPolicy,
+    /// The account's call budget, if limited.
+    pub limiter: Option<crate::limit::RateLimiter>,
 }
 
 impl Context {
@@ -241,6 +245,8 @@ impl Context {
             owners: OwnerCache::default(),
             sandbox: false,
             timeout: Duration::from_secs(30),
+            retry: crate::limit::RetryPolicy::default(),
+            limiter: None,
         }
     }
 
@@ -277,6 +283,18 @@ impl Context {
     /// Sets the per-call timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: crate::limit::RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Shares a rate limiter (one per linked account).
+    pub fn with_limiter(mut self, limiter: crate::limit::RateLimiter) -> Self {
+        self.limiter = Some(limiter);
         self
     }
 

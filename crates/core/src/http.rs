@@ -230,13 +230,52 @@ pub fn scrub_value(v: &mut Value, secrets: &[&str]) {
 }
 
 impl Context {
-    /// Sends `req`: adds credentials, applies the timeout, records the call (secrets removed).
+    /// Sends `req`: waits for the account's rate limiter, adds credentials, applies the timeout,
+    /// retries per [`RetryPolicy`](crate::RetryPolicy), records every attempt (secrets removed).
     /// Any HTTP status is returned as a response; connection failures and timeouts are errors.
     pub async fn send(&self, req: ProviderRequest) -> Result<ProviderResponse> {
+        let started = std::time::Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            if let Some(l) = &self.limiter {
+                l.acquire().await;
+            }
+            let outcome = self.send_once(&req).await;
+            let idempotent = req.is_idempotent();
+            let (retry, hint) = match &outcome {
+                Ok(r) => (
+                    idempotent && matches!(r.status, 429 | 502 | 503 | 504),
+                    retry_after(&r.headers),
+                ),
+                // The request never reached the provider: safe to repeat, even a create.
+                Err(Attempt::NotSent(_)) => (true, None),
+                Err(Attempt::Failed(e)) => (idempotent && e.is_temporary(), None),
+            };
+            let delay = self.retry.delay(attempt, hint);
+            if !retry
+                || attempt >= self.retry.max_attempts
+                || started.elapsed() + delay > self.retry.max_total
+            {
+                return outcome.map_err(Attempt::into_error);
+            }
+            tracing::debug!(
+                provider = req.provider,
+                attempt,
+                ?delay,
+                "retrying provider call"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(&self, req: &ProviderRequest) -> Result<ProviderResponse, Attempt> {
         let provider = req.provider;
-        let mut url = reqwest::Url::parse(&req.url).map_err(|e| Error::Transport {
-            provider: provider.to_owned(),
-            message: format!("invalid provider URL: {e}"),
+        let mut url = reqwest::Url::parse(&req.url).map_err(|e| {
+            Attempt::Failed(Error::Transport {
+                provider: provider.to_owned(),
+                message: format!("invalid provider URL: {e}"),
+            })
         })?;
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
@@ -275,17 +314,23 @@ impl Context {
             }
         };
         let started = std::time::Instant::now();
-        let result = builder.send().await;
-        let response = match result {
+        let response = match builder.send().await {
             Ok(r) => r,
-            Err(e) => return Err(transport_error(provider, &e, self.timeout)),
+            Err(e) if e.is_connect() => {
+                return Err(Attempt::NotSent(transport_error(
+                    provider,
+                    &e,
+                    self.timeout,
+                )))
+            }
+            Err(e) => return Err(Attempt::Failed(transport_error(provider, &e, self.timeout))),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|e| transport_error(provider, &e, self.timeout))?;
+            .map_err(|e| Attempt::Failed(transport_error(provider, &e, self.timeout)))?;
         tracing::debug!(
             provider,
             method = %req.method,
@@ -295,37 +340,7 @@ impl Context {
             "provider call"
         );
         if let Some(rec) = &self.recorder {
-            let secrets = self.credentials.secrets();
-            let mut rec_url = url.clone();
-            let pairs: Vec<(String, String)> = rec_url
-                .query_pairs()
-                .map(|(k, v)| {
-                    let v = if SECRET_KEYS.contains(&k.as_ref()) {
-                        REDACTED.to_owned()
-                    } else {
-                        v.into_owned()
-                    };
-                    (k.into_owned(), v)
-                })
-                .collect();
-            if pairs.is_empty() {
-                rec_url.set_query(None);
-            } else {
-                rec_url.query_pairs_mut().clear().extend_pairs(pairs);
-            }
-            let mut body_v = recorded_body;
-            if let Some(b) = body_v.as_mut() {
-                scrub_value(b, &secrets);
-            }
-            let mut resp_v = body_as_value(&body);
-            scrub_value(&mut resp_v, &secrets);
-            rec.push(RawCall {
-                method: req.method.to_string(),
-                url: scrub(rec_url.as_str(), &secrets),
-                body: body_v,
-                response: resp_v,
-                status,
-            });
+            rec.push(self.raw_call(req, &url, recorded_body, status, &body));
         }
         Ok(ProviderResponse {
             provider,
@@ -333,6 +348,47 @@ impl Context {
             headers,
             body,
         })
+    }
+
+    fn raw_call(
+        &self,
+        req: &ProviderRequest,
+        url: &reqwest::Url,
+        body: Option<Value>,
+        status: u16,
+        response: &[u8],
+    ) -> RawCall {
+        let secrets = self.credentials.secrets();
+        let mut rec_url = url.clone();
+        let pairs: Vec<(String, String)> = rec_url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if SECRET_KEYS.contains(&k.as_ref()) {
+                    REDACTED.to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        if pairs.is_empty() {
+            rec_url.set_query(None);
+        } else {
+            rec_url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        let mut body = body;
+        if let Some(b) = body.as_mut() {
+            scrub_value(b, &secrets);
+        }
+        let mut resp_v = body_as_value(response);
+        scrub_value(&mut resp_v, &secrets);
+        RawCall {
+            method: req.method.to_string(),
+            url: scrub(rec_url.as_str(), &secrets),
+            body,
+            response: resp_v,
+            status,
+        }
     }
 
     /// Sends `req` and returns the response when it is 2xx, else `parse_error`'s error.
@@ -346,6 +402,22 @@ impl Context {
             Ok(resp)
         } else {
             Err(parse_error(resp.status, &resp.headers, &resp.body))
+        }
+    }
+}
+
+/// How one attempt failed.
+enum Attempt {
+    /// The connection failed before the request was sent.
+    NotSent(Error),
+    /// The request may have reached the provider.
+    Failed(Error),
+}
+
+impl Attempt {
+    fn into_error(self) -> Error {
+        match self {
+            Attempt::NotSent(e) | Attempt::Failed(e) => e,
         }
     }
 }

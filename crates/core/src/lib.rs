@@ -12,12 +12,14 @@ pub mod convert;
 pub mod dialect;
 pub mod error;
 pub mod http;
+pub mod limit;
 pub mod model;
 pub mod registry;
 
 pub use connector::{AuthKind, Capability, Connector, ConnectorInfo};
 pub use context::{Context, Credentials, OwnerCache, RawCall, Recorder};
 pub use error::{Error, ProviderDetails, Result};
+pub use limit::{RateLimiter, RetryPolicy};
 pub use model::{
     Account, Address, Contact, CustomField, CustomFieldDefinition, CustomFieldOption, Deal,
     EnumValue, Lead, ListQuery, Meeting, Operation, Owner, Page, Passthrough, Record, Resource,
