@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
+use unicrm_core::limit::RetryPolicy;
 use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
 
 /// How long cached keys and accounts are trusted before the store is asked again (changes made
@@ -72,6 +73,9 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of one provider call.
     pub provider_timeout: Duration,
+    /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
+    /// long `Retry-After` is answered as a 429 at once rather than slept through.
+    pub retry: RetryPolicy,
 }
 
 impl Default for Config {
@@ -80,6 +84,9 @@ impl Default for Config {
             sandbox_url: None,
             body_limit: 1024 * 1024,
             provider_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::new(3, Duration::from_millis(200))
+                .max_delay(Duration::from_secs(2))
+                .max_total(Duration::from_secs(5)),
         }
     }
 }
@@ -88,6 +95,12 @@ impl Config {
     /// Sets the sandbox URL.
     pub fn sandbox_url(mut self, url: impl Into<String>) -> Self {
         self.sandbox_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Sets the retry policy of provider calls.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -424,7 +437,8 @@ impl Gateway {
             .with_http(self.inner.http.clone())
             .with_owner_cache(entry.owners.clone())
             .sandboxed(a.environment == Environment::Test)
-            .with_timeout(self.inner.config.provider_timeout);
+            .with_timeout(self.inner.config.provider_timeout)
+            .with_retry(self.inner.config.retry);
         for (k, v) in &entry.settings {
             cx = cx.with_setting(k, v);
         }

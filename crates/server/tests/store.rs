@@ -36,7 +36,10 @@ async fn exercise(store: &Store, raw_url: &str) {
 
     // Keys authenticate to their project and environment; others do not.
     let (proj, env) = store.authenticate(&p.live_key).await.unwrap().unwrap();
-    assert_eq!((proj.id.as_str(), env), (p.project.id.as_str(), Environment::Live));
+    assert_eq!(
+        (proj.id.as_str(), env),
+        (p.project.id.as_str(), Environment::Live)
+    );
     let (_, env) = store.authenticate(&p.test_key).await.unwrap().unwrap();
     assert_eq!(env, Environment::Test);
     assert!(store.authenticate("sk_live_nope").await.unwrap().is_none());
@@ -91,13 +94,18 @@ async fn exercise(store: &Store, raw_url: &str) {
         store.account(&a.id).await.unwrap().unwrap().credentials.0["access_token"],
         "pat-new"
     );
-    assert!(!store.delete_account(&other.project.id, &a.id).await.unwrap());
+    assert!(!store
+        .delete_account(&other.project.id, &a.id)
+        .await
+        .unwrap());
     assert_eq!(store.accounts(Some(&p.project.id)).await.unwrap().len(), 1);
     assert!(store.delete_account(&p.project.id, &a.id).await.unwrap());
     assert!(store.account(&a.id).await.unwrap().is_none());
 
     // Reopening runs the migrations again harmlessly.
-    let again = Store::connect(raw_url, MasterKey::generate()).await.unwrap();
+    let again = Store::connect(raw_url, MasterKey::generate())
+        .await
+        .unwrap();
     assert!(again.project(&p.project.id).await.unwrap().is_some());
 }
 
@@ -129,7 +137,10 @@ async fn credentials_are_encrypted_at_rest() {
     drop(store);
     let bytes = std::fs::read(dir.join("t.db")).unwrap();
     let hay = String::from_utf8_lossy(&bytes);
-    assert!(!hay.contains("pat-very-secret-token"), "credentials stored in clear");
+    assert!(
+        !hay.contains("pat-very-secret-token"),
+        "credentials stored in clear"
+    );
     assert!(!hay.contains(&p.live_key), "API key stored in clear");
     // Another master key cannot read them.
     let wrong = Store::connect(&url, MasterKey::generate()).await.unwrap();
