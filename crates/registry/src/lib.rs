@@ -20,6 +20,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "hubspot")]
+pub use connector_hubspot;
 use std::sync::Arc;
 pub use unicrm_core as core;
 use unicrm_core::registry::RegistryError;
@@ -29,6 +31,8 @@ use unicrm_core::Connector;
 pub fn enabled_features() -> Vec<&'static str> {
     #[allow(unused_mut)]
     let mut ids: Vec<&'static str> = Vec::new();
+    #[cfg(feature = "hubspot")]
+    ids.push("hubspot");
     ids.sort_unstable();
     ids
 }
