@@ -152,7 +152,11 @@ pub async fn get(cx: &Context, obj: PdObject, id: &str) -> Result<Map<String, Va
 }
 
 /// `POST /api/v2/{object}` (answers 200 with the record).
-pub async fn create(cx: &Context, obj: PdObject, body: Map<String, Value>) -> Result<Map<String, Value>> {
+pub async fn create(
+    cx: &Context,
+    obj: PdObject,
+    body: Map<String, Value>,
+) -> Result<Map<String, Value>> {
     let url = v2(cx, &format!("/{}", obj.name()));
     record(send_json(cx, ProviderRequest::post(ID, url, Value::Object(body))).await?)
 }
@@ -223,7 +227,12 @@ pub struct V1Page {
 }
 
 /// `GET /v1/leads?start=…&limit=…&sort=…`.
-pub async fn list_leads(cx: &Context, start: u64, limit: u32, sort: Option<&str>) -> Result<V1Page> {
+pub async fn list_leads(
+    cx: &Context,
+    start: u64,
+    limit: u32,
+    sort: Option<&str>,
+) -> Result<V1Page> {
     let mut req = ProviderRequest::get(ID, v1(cx, "/leads"))
         .query("start", start.to_string())
         .query("limit", limit.to_string());
@@ -253,7 +262,11 @@ pub async fn create_lead(cx: &Context, body: Map<String, Value>) -> Result<Map<S
 }
 
 /// `PATCH /v1/leads/{id}`.
-pub async fn update_lead(cx: &Context, id: &str, body: Map<String, Value>) -> Result<Map<String, Value>> {
+pub async fn update_lead(
+    cx: &Context,
+    id: &str,
+    body: Map<String, Value>,
+) -> Result<Map<String, Value>> {
     let url = v1(cx, &format!("/leads/{}", segment(id)));
     record(send_json(cx, ProviderRequest::patch(ID, url, Value::Object(body))).await?)
 }

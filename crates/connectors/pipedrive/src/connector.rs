@@ -40,10 +40,8 @@ const CAPABILITIES: &[Capability] = &[
             "last_name",
             "emails",
             "phone_numbers",
-            "company_name",
             "job_title",
             "address",
-            "tags",
             "owner",
             "account_ids",
             "deal_ids",
@@ -58,13 +56,10 @@ const CAPABILITIES: &[Capability] = &[
             "last_name",
             "emails",
             "phone_numbers",
-            "company_name",
             "job_title",
             "address",
             "status",
-            "tags",
             "owner",
-            "contact_id",
             "account_id",
             "custom_fields",
         ],
@@ -77,7 +72,6 @@ const CAPABILITIES: &[Capability] = &[
             "amount",
             "currency",
             "stage",
-            "pipeline",
             "close_date",
             "probability",
             "owner",
@@ -167,7 +161,12 @@ struct Cursor {
 
 impl Cursor {
     fn parse(s: &str, api: &str) -> Result<Cursor> {
-        let bad = || Error::invalid("cursor", format!("{s:?} is not a cursor this connector issued"));
+        let bad = || {
+            Error::invalid(
+                "cursor",
+                format!("{s:?} is not a cursor this connector issued"),
+            )
+        };
         let mut parts = s.splitn(3, ':');
         let (Some(a), Some(since), Some(position)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -187,9 +186,7 @@ impl Cursor {
     }
 
     fn render(&self, api: &str) -> String {
-        let since = self
-            .since
-            .map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let since = self.since.map_or_else(|| "-".to_owned(), |s| s.to_string());
         format!("{api}:{since}:{}", self.position)
     }
 }
@@ -383,20 +380,20 @@ impl Pipedrive {
     /// The organization named `name`: found by exact name, else created.
     async fn org_for_name(&self, cx: &Context, name: &str) -> Result<i64> {
         let found = client::search(cx, PdObject::Organizations, name, "name", 10).await?;
-        if let Some(hit) = found
-            .items
-            .iter()
-            .find(|h| h.item.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        {
+        if let Some(hit) = found.items.iter().find(|h| {
+            h.item
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }) {
             return Ok(hit.item.id);
         }
         let mut body = Map::new();
         body.insert("name".into(), Value::String(name.to_owned()));
         let created = client::create(cx, PdObject::Organizations, body).await?;
-        created
-            .get("id")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| Error::Internal("Pipedrive created an organization without an id".into()))
+        created.get("id").and_then(Value::as_i64).ok_or_else(|| {
+            Error::Internal("Pipedrive created an organization without an id".into())
+        })
     }
 
     /// The person with e-mail `email` (exact match), if any.
@@ -405,7 +402,10 @@ impl Pipedrive {
         Ok(found
             .items
             .iter()
-            .find(|h| h.item.emails.is_empty() || h.item.emails.iter().any(|e| e.eq_ignore_ascii_case(email)))
+            .find(|h| {
+                h.item.emails.is_empty()
+                    || h.item.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+            })
             .map(|h| h.item.id))
     }
 
@@ -419,7 +419,12 @@ impl Pipedrive {
         if c.account_ids.is_some() || body.contains_key("org_id") {
             return Ok(());
         }
-        if let Some(name) = c.company_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        if let Some(name) = c
+            .company_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             let org = self.org_for_name(cx, name).await?;
             body.insert("org_id".into(), Value::from(org));
         }
@@ -459,17 +464,16 @@ impl Pipedrive {
             if let Some(id) = self.person_by_email(cx, email).await? {
                 let mut rest = person.clone();
                 rest.emails = None;
-                let body = contact::contact_to_wire(&rest, false, None).unwrap_or_default();
-                if !body.is_empty() {
-                    client::update(cx, PdObject::Persons, &id.to_string(), body).await?;
-                }
+                self.update_person(cx, &id.to_string(), &rest).await?;
                 return Ok(id);
             }
         }
         let mut p = person.clone();
         if p.first_name.is_none() && p.last_name.is_none() {
             // A person needs a name: use the e-mail's local part as Pipedrive's UI does.
-            p.last_name = email.as_deref().map(|e| e.split('@').next().unwrap_or(e).to_owned());
+            p.last_name = email
+                .as_deref()
+                .map(|e| e.split('@').next().unwrap_or(e).to_owned());
         }
         let mut body = contact::contact_to_wire(&p, true, None).map_err(prefix_lead)?;
         if let Some(org) = org_id {
@@ -482,8 +486,28 @@ impl Pipedrive {
             .ok_or_else(|| Error::Internal("Pipedrive created a person without an id".into()))
     }
 
+    /// Writes a lead's person fields onto its person `pid` (keeping the other half of the name).
+    async fn update_person(&self, cx: &Context, pid: &str, person: &Contact) -> Result<()> {
+        let names = if person.first_name.is_some() != person.last_name.is_some() {
+            Some(contact::names_from_wire(
+                &client::get(cx, PdObject::Persons, pid).await?,
+            ))
+        } else {
+            None
+        };
+        let body = contact::contact_to_wire(person, false, names).map_err(prefix_lead)?;
+        if !body.is_empty() {
+            client::update(cx, PdObject::Persons, pid, body).await?;
+        }
+        Ok(())
+    }
+
     async fn create_lead(&self, cx: &Context, l: &unicrm_core::Lead) -> Result<Record> {
         let mut body = lead::lead_to_wire(l, true)?;
+        if let (Some(pid), Some(person)) = (&l.contact_id, lead::lead_person(l)) {
+            // The lead's person fields are its person's: they update the linked person.
+            self.update_person(cx, pid, &person).await?;
+        }
         if !body.contains_key("organization_id") {
             if let Some(name) = lead::lead_company(l) {
                 let org = self.org_for_name(cx, &name).await?;
@@ -525,15 +549,7 @@ impl Pipedrive {
                 .clone()
                 .or_else(|| crate::mapping::id_string(current.get("person_id")));
             match person_id {
-                Some(pid) => {
-                    let cur = client::get(cx, PdObject::Persons, &pid).await?;
-                    let names = contact::names_from_wire(&cur);
-                    let pbody =
-                        contact::contact_to_wire(&person, false, Some(names)).map_err(prefix_lead)?;
-                    if !pbody.is_empty() {
-                        client::update(cx, PdObject::Persons, &pid, pbody).await?;
-                    }
-                }
+                Some(pid) => self.update_person(cx, &pid, &person).await?,
                 None => {
                     let org = body
                         .get("organization_id")
@@ -557,7 +573,11 @@ impl Pipedrive {
         obj: PdObject,
         q: &ListQuery,
     ) -> Result<Page<Record>> {
-        let cursor = q.cursor.as_deref().map(|c| Cursor::parse(c, "v2")).transpose()?;
+        let cursor = q
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::parse(c, "v2"))
+            .transpose()?;
         let since = match &cursor {
             Some(c) => c.since,
             None => q.updated_after.map(|t| t.timestamp()),
@@ -572,8 +592,15 @@ impl Pipedrive {
         let mut position = cursor.map(|c| c.position);
         let mut objects = Vec::new();
         for _ in 0..config::MEETING_SCAN_PAGES {
-            let page = client::list(cx, obj, limit, position.as_deref(), since_text.as_deref(), &[])
-                .await?;
+            let page = client::list(
+                cx,
+                obj,
+                limit,
+                position.as_deref(),
+                since_text.as_deref(),
+                &[],
+            )
+            .await?;
             position = page.next_cursor;
             if resource == Resource::Meeting {
                 objects.extend(page.items.into_iter().filter(is_meeting));
@@ -599,7 +626,11 @@ impl Pipedrive {
     }
 
     async fn list_leads(&self, cx: &Context, q: &ListQuery) -> Result<Page<Record>> {
-        let cursor = q.cursor.as_deref().map(|c| Cursor::parse(c, "v1")).transpose()?;
+        let cursor = q
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::parse(c, "v1"))
+            .transpose()?;
         let since = match &cursor {
             Some(c) => c.since,
             None => q.updated_after.map(|t| t.timestamp_millis()),
@@ -622,7 +653,10 @@ impl Pipedrive {
             let mut record = record_from_wire(Resource::Lead, &Value::Object(o))?;
             // v1 leads have no `updated_since`: filter on `update_time` here.
             if let Some(ms) = since {
-                if record.updated_at().is_some_and(|u| u.timestamp_millis() < ms) {
+                if record
+                    .updated_at()
+                    .is_some_and(|u| u.timestamp_millis() < ms)
+                {
                     continue;
                 }
             }

@@ -54,7 +54,9 @@ pub fn fields_in_message(message: &str) -> Vec<String> {
         if let Some((name, _)) = after.split_once(':') {
             let name = name.trim();
             if !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
                 && !out.iter().any(|o| o == name)
             {
                 out.insert(0, name.to_owned());
@@ -110,7 +112,8 @@ pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
     if let Some(c) = code {
         details = details.code(c);
     }
-    let provider = Some(Box::new(details));
+    let boxed = Box::new(details);
+    let provider = Some(boxed.clone());
     match status {
         // 400 "Request not understood" — "Request contains invalid or missing data" (Marketplace
         // status codes); Pipedrive names the parameter in the message.
@@ -145,7 +148,7 @@ pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         // 405 "Incorrect request method", 415 "Feature is not enabled", 422 "Webhooks limit
         // reached", 500 "Internal server error", 501 "Non-existent functionality", 503 "Scheduled
         // maintenance" and anything else.
-        _ => Error::Provider(provider.unwrap_or_default()),
+        _ => Error::Provider(boxed),
     }
 }
 

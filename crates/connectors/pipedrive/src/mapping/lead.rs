@@ -7,7 +7,9 @@
 //! person fields ([`lead_person`]) the connector writes to the person — found by e-mail or
 //! created first when the lead carries person fields and no `contact_id` — and reads back with
 //! [`apply_person`]. `title` defaults to the person's name, else the company name.
-//! `status` is the archive flag (`active` / `archived` — Pipedrive leads have no status list);
+//! `status` comes from the Leads Inbox flags (Pipedrive leads have no status list): archived →
+//! `unqualified` (source `archived`), not yet seen → `new` (source `unseen`), else `open`
+//! (source `seen`);
 //! `tags` are the lead label ids (UUIDs).
 
 use serde_json::{Map, Value};
@@ -25,25 +27,27 @@ pub const MAPPED: &[&str] = &[
     "owner_id",
     "label_ids",
     "is_archived",
+    "was_seen",
 ];
 
-/// The status of an `is_archived` flag.
-pub fn status_from_archived(archived: bool) -> EnumValue {
-    if archived {
-        EnumValue::from_source("archived", Some("unqualified"))
-    } else {
-        EnumValue::from_source("active", Some("open"))
+/// The status of the `is_archived` / `was_seen` flags.
+pub fn status_from_flags(archived: bool, seen: bool) -> EnumValue {
+    match (archived, seen) {
+        (true, _) => EnumValue::from_source("archived", Some("unqualified")),
+        (false, false) => EnumValue::from_source("unseen", Some("new")),
+        (false, true) => EnumValue::from_source("seen", Some("open")),
     }
 }
 
-/// The `is_archived` flag of a status.
-pub fn archived_from_status(s: &EnumValue) -> Result<bool> {
+/// The (`is_archived`, `was_seen`) flags a status writes (`was_seen` left alone for archived).
+pub fn flags_from_status(s: &EnumValue) -> Result<(bool, Option<bool>)> {
     match (s.source_value.as_deref(), s.value.as_deref()) {
-        (Some("archived"), _) | (None, Some("unqualified" | "archived")) => Ok(true),
-        (Some("active"), _) | (None, Some("open" | "new" | "active")) => Ok(false),
+        (Some("archived"), _) | (None, Some("unqualified" | "archived")) => Ok((true, None)),
+        (Some("unseen"), _) | (None, Some("new")) => Ok((false, Some(false))),
+        (Some("seen"), _) | (None, Some("open" | "in_progress")) => Ok((false, Some(true))),
         _ => Err(Error::invalid(
             "status",
-            "a Pipedrive lead is `active` (open) or `archived` (unqualified); qualify a lead by converting it to a deal",
+            "a Pipedrive lead is `new` (not seen), `open` (seen) or `unqualified` (archived); qualify a lead by converting it to a deal",
         )),
     }
 }
@@ -65,7 +69,10 @@ pub fn lead_from_wire(obj: &Map<String, Value>) -> Result<Lead> {
         status: obj
             .get("is_archived")
             .and_then(Value::as_bool)
-            .map(status_from_archived),
+            .map(|archived| {
+                let seen = obj.get("was_seen").and_then(Value::as_bool).unwrap_or(true);
+                status_from_flags(archived, seen)
+            }),
         source: None,
         tags: string_ids(obj.get("label_ids")),
         contact_id: id_string(obj.get("person_id")),
@@ -130,10 +137,7 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<Map<String, Value>> {
         ));
     }
     let mut body = Map::new();
-    let title_given = l
-        .custom_fields
-        .iter()
-        .any(|c| c.target() == Some("title"))
+    let title_given = l.custom_fields.iter().any(|c| c.target() == Some("title"))
         || l.passthrough.contains_key("title");
     if create && !title_given {
         let title = default_title(l).ok_or_else(|| {
@@ -145,7 +149,10 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<Map<String, Value>> {
         body.insert("title".into(), Value::String(title));
     }
     if let Some(c) = &l.contact_id {
-        body.insert("person_id".into(), Value::from(numeric_id("contact_id", c)?));
+        body.insert(
+            "person_id".into(),
+            Value::from(numeric_id("contact_id", c)?),
+        );
     }
     if let Some(a) = &l.account_id {
         body.insert(
@@ -154,7 +161,11 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<Map<String, Value>> {
         );
     }
     if let Some(s) = &l.status {
-        body.insert("is_archived".into(), Value::Bool(archived_from_status(s)?));
+        let (archived, seen) = flags_from_status(s)?;
+        body.insert("is_archived".into(), Value::Bool(archived));
+        if let Some(seen) = seen {
+            body.insert("was_seen".into(), Value::Bool(seen));
+        }
     }
     if let Some(tags) = &l.tags {
         for (i, t) in tags.iter().enumerate() {
@@ -171,9 +182,17 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<Map<String, Value>> {
         );
     }
     if let Some(o) = &l.owner {
-        body.insert("owner_id".into(), Value::from(numeric_id("owner.id", &o.id)?));
+        body.insert(
+            "owner_id".into(),
+            Value::from(numeric_id("owner.id", &o.id)?),
+        );
     }
-    finish_body(body, &l.custom_fields, &l.passthrough, CustomStyle::TopLevel)
+    finish_body(
+        body,
+        &l.custom_fields,
+        &l.passthrough,
+        CustomStyle::TopLevel,
+    )
 }
 
 /// Whether a lead body links a person or an organization.

@@ -10,8 +10,7 @@ use serde_json::{json, Map, Value};
 use unicrm_core::{EnumValue, Error, Meeting, Result};
 
 use super::{
-    custom_from_wire, finish_body, id_string, numeric_id, owner_from_wire, text, times,
-    CustomStyle,
+    custom_from_wire, finish_body, id_string, numeric_id, owner_from_wire, text, times, CustomStyle,
 };
 use crate::config::MEETING_TYPE;
 
@@ -140,7 +139,10 @@ pub fn meeting_from_wire(obj: &Map<String, Value>) -> Result<Meeting> {
         contact_ids,
         account_id: id_string(obj.get("org_id")),
         deal_id: id_string(obj.get("deal_id")),
-        outcome: obj.get("done").and_then(Value::as_bool).map(outcome_from_done),
+        outcome: obj
+            .get("done")
+            .and_then(Value::as_bool)
+            .map(outcome_from_done),
         owner: owner_from_wire(obj),
         custom_fields: custom_from_wire(obj, MAPPED),
         passthrough: Default::default(),
@@ -181,7 +183,10 @@ pub fn meeting_to_wire(
     }
     if let Some(end) = &m.end_time {
         let start = m.start_time.or(current_start).ok_or_else(|| {
-            Error::invalid("end_time", "needs start_time: Pipedrive stores a start and a duration")
+            Error::invalid(
+                "end_time",
+                "needs start_time: Pipedrive stores a start and a duration",
+            )
         })?;
         if *end < start {
             return Err(Error::invalid("end_time", "must not be before start_time"));
@@ -212,7 +217,10 @@ pub fn meeting_to_wire(
         body.insert("done".into(), Value::Bool(done_from_outcome(o)?));
     }
     if let Some(o) = &m.owner {
-        body.insert("owner_id".into(), Value::from(numeric_id("owner.id", &o.id)?));
+        body.insert(
+            "owner_id".into(),
+            Value::from(numeric_id("owner.id", &o.id)?),
+        );
     }
     finish_body(body, &m.custom_fields, &m.passthrough, CustomStyle::Nested)
 }
@@ -224,7 +232,10 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("01:30").unwrap(), Duration::minutes(90));
-        assert_eq!(parse_duration("26:00:05").unwrap(), Duration::seconds(26 * 3600 + 5));
+        assert_eq!(
+            parse_duration("26:00:05").unwrap(),
+            Duration::seconds(26 * 3600 + 5)
+        );
         assert!(parse_duration("1:75").is_err());
         assert_eq!(format_duration(Duration::seconds(3725)), "01:02:05");
     }

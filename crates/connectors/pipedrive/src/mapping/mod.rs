@@ -108,8 +108,11 @@ pub fn timestamp(field: &str, s: &str) -> Result<DateTime<Utc>> {
     })
 }
 
+/// Creation and last-change time of a record.
+pub type Times = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// `add_time` / `update_time` of a record.
-pub fn times(obj: &Map<String, Value>) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+pub fn times(obj: &Map<String, Value>) -> Result<Times> {
     let t = |k: &str| {
         text(obj, k)
             .filter(|s| !s.starts_with("0000-00-00"))
@@ -309,7 +312,10 @@ pub fn finish_body(
 /// Refuses a unified field Pipedrive has no home for, naming where it could go instead.
 pub fn no_home<T>(field: &str, value: &Option<T>, hint: &str) -> Result<()> {
     match value {
-        Some(_) => Err(Error::invalid(field, format!("Pipedrive has no such field; {hint}"))),
+        Some(_) => Err(Error::invalid(
+            field,
+            format!("Pipedrive has no such field; {hint}"),
+        )),
         None => Ok(()),
     }
 }
@@ -337,7 +343,10 @@ mod tests {
     #[test]
     fn ids_and_keys() {
         assert_eq!(id_string(Some(&json!(12))), Some("12".into()));
-        assert_eq!(id_string(Some(&json!({"value": 7, "name": "x"}))), Some("7".into()));
+        assert_eq!(
+            id_string(Some(&json!({"value": 7, "name": "x"}))),
+            Some("7".into())
+        );
         assert_eq!(id_string(Some(&Value::Null)), None);
         assert!(numeric_id("org_id", "abc").is_err());
         assert!(is_uuid("adf21080-0e10-11eb-879b-05d71fb426ec"));
@@ -372,7 +381,10 @@ mod tests {
         assert_eq!(address_from_wire(Some(&w)), Some(a));
         let only_value = json!({"value": "Mustamäe tee 3a, 10615 Tallinn"});
         assert_eq!(
-            address_from_wire(Some(&only_value)).unwrap().street.as_deref(),
+            address_from_wire(Some(&only_value))
+                .unwrap()
+                .street
+                .as_deref(),
             Some("Mustamäe tee 3a, 10615 Tallinn")
         );
     }
