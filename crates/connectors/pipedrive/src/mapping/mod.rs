@@ -184,7 +184,10 @@ pub fn labeled_to_wire(field: &str, values: &[String], label_first: &str) -> Res
 pub fn address_from_wire(v: Option<&Value>) -> Option<Address> {
     let o = v?.as_object()?;
     let part = |k: &str| text(o, k);
+    let value = part("value").unwrap_or_default();
     let street = match (part("street_number"), part("route")) {
+        // The number goes where the formatted address puts it ("Mustamäe tee 3a", "123 Main St").
+        (Some(n), Some(r)) if value.contains(&format!("{r} {n}")) => Some(format!("{r} {n}")),
         (Some(n), Some(r)) if !r.starts_with(&n) => Some(format!("{n} {r}")),
         (_, Some(r)) => Some(r),
         (Some(n), None) => Some(n),
