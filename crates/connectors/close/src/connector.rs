@@ -41,7 +41,6 @@ const CAPABILITIES: &[Capability] = &[
             "emails",
             "phone_numbers",
             "job_title",
-            "company_name",
             "address",
             "account_ids",
             "custom_fields",
@@ -410,8 +409,46 @@ impl Close {
         Ok(())
     }
 
+    /// A `company_name` sent with `account_ids` must name that lead: Close has no company field
+    /// on contacts, so a different name could not be stored.
+    async fn check_company(
+        &self,
+        client: &Client<'_>,
+        write: &contact::ContactWrite,
+    ) -> Result<()> {
+        let (Some(expected), Some(lead_id)) = (
+            &write.expected_company,
+            write.contact.get("lead_id").and_then(Value::as_str),
+        ) else {
+            return Ok(());
+        };
+        let lead = client
+            .get(Endpoint::Lead, lead_id)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound { .. } => Error::invalid(
+                    "account_ids[0]",
+                    format!("no Close lead has the id {lead_id:?}"),
+                ),
+                other => other,
+            })?;
+        let name = mapping::text(&lead, "name").unwrap_or_default();
+        if name.trim().eq_ignore_ascii_case(expected) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "company_name",
+                format!(
+                    "a Close contact's company is its lead, here {name:?}; leave company_name out \
+                     or rename the account"
+                ),
+            ))
+        }
+    }
+
     async fn create_contact(&self, client: &Client<'_>, c: Contact) -> Result<Record> {
         let write = contact::contact_to_wire(&c, Write::Create)?;
+        self.check_company(client, &write).await?;
         let mut body = write.contact;
         let mut created_lead = None;
         if let Some(company) = &write.company {
@@ -457,6 +494,7 @@ impl Close {
         )
         .await?;
         let write = contact::contact_to_wire(&c, Write::Update)?;
+        self.check_company(client, &write).await?;
         let mut body = write.contact;
         if let Some(company) = &write.company {
             let (lead_id, _) = self.lead_for_company(client, company).await?;

@@ -301,7 +301,10 @@ async fn deals_are_opportunities_in_cents_with_owners() {
         )
         .await
         .expect("update");
-    assert_eq!(won.stage.and_then(|s| s.value).as_deref(), Some("won"));
+    assert_eq!(
+        won.stage.and_then(|s| s.value).as_deref(),
+        Some("closed_won")
+    );
     assert_eq!(won.name.as_deref(), Some("Bat Cave maintenance"));
 
     let too_fine = c

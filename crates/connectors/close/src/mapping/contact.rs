@@ -49,6 +49,9 @@ pub struct ContactWrite {
     pub company: Option<CompanyPart>,
     /// An address given together with `account_ids`: added to that lead's `addresses`.
     pub address_for_lead: Option<Address>,
+    /// A `company_name` given together with `account_ids`: must be that lead's name (a Close
+    /// contact's company *is* its lead), checked by the connector.
+    pub expected_company: Option<String>,
 }
 
 /// The company a contact is written to when no lead id is given.
@@ -168,6 +171,7 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
     let address = c.address.clone().filter(|a| !a.is_empty());
     let mut company = None;
     let mut address_for_lead = None;
+    let mut expected_company = None;
     match (&lead_id, c.company_name.as_deref().map(str::trim)) {
         (Some(id), _) => {
             if !id.starts_with("lead_") {
@@ -178,6 +182,12 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
             }
             body.insert("lead_id".into(), json!(id));
             address_for_lead = address;
+            expected_company = c
+                .company_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
         }
         (None, Some(name)) if !name.is_empty() => {
             company = Some(CompanyPart {
@@ -205,6 +215,7 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
         contact: body,
         company,
         address_for_lead,
+        expected_company,
     })
 }
 

@@ -5,7 +5,7 @@
 //! | name | `note` (opportunities have no name; the note is their free text) |
 //! | amount | `value` ÷ 100 (Close stores cents) |
 //! | currency | `value_currency` (read only: the organisation's currency) |
-//! | stage | `status_id` (value from `status_type`: active → open, won → won, lost → lost) |
+//! | stage | `status_id` (value from `status_type`: active → open, won → closed_won, lost → closed_lost) |
 //! | pipeline | `pipeline_id` (create only; afterwards it follows the status) |
 //! | close_date | `date_won` |
 //! | probability | `confidence` (0–100) |
@@ -72,8 +72,8 @@ pub const SYSTEM: &[&str] = &[
 pub fn stage_value(status_type: &str) -> Option<&'static str> {
     match status_type {
         "active" => Some("open"),
-        "won" => Some("won"),
-        "lost" => Some("lost"),
+        "won" => Some("closed_won"),
+        "lost" => Some("closed_lost"),
         _ => None,
     }
 }
