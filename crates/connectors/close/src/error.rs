@@ -53,7 +53,15 @@ pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         // "400 when there was an issue with the request." Field errors name the fields.
         400 => Error::InvalidInput {
             field: field_names.join(","),
-            reason: message,
+            reason: match fields.as_slice() {
+                // One field error and nothing else: its own message (the field is the path).
+                [(_, only)]
+                    if message.ends_with(only.as_str()) && message.matches("; ").count() == 0 =>
+                {
+                    only.clone()
+                }
+                _ => message,
+            },
             provider,
         },
         // "401 when the request needs to be authenticated."

@@ -198,7 +198,7 @@ pub fn same_address(a: &Value, b: &Value) -> bool {
 pub fn custom_fields_from(obj: &Object, mapped: &[&str], system: &[&str]) -> Vec<CustomField> {
     let mut out = Vec::new();
     for (key, value) in obj {
-        if value.is_null() {
+        if value.is_null() || value.as_str().is_some_and(|s| s.is_empty()) {
             continue;
         }
         if let Some(id) = key.strip_prefix("custom.") {
