@@ -521,6 +521,18 @@ impl Close {
             .and_then(|c| c.first())
             .and_then(Value::as_object)
             .cloned();
+        unchanged(
+            "account_id",
+            &mut l.account_id,
+            &Some(id.to_owned()),
+            "a Close lead is its own account",
+        )?;
+        unchanged(
+            "contact_id",
+            &mut l.contact_id,
+            &first_contact.as_ref().and_then(|c| mapping::text(c, "id")),
+            "the lead's person is its first Close contact",
+        )?;
         if l.first_name.is_some() != l.last_name.is_some() {
             let (f, s) = mapping::split_name(
                 first_contact
@@ -665,6 +677,16 @@ impl Connector for Close {
             Record::Deal(mut d) => {
                 self.resolve_status(&client, "opportunity", "stage", &mut d.stage)
                     .await?;
+                if d.pipeline.is_some() {
+                    let current =
+                        deal::deal_from_wire(&client.get(Endpoint::Opportunity, &id).await?)?;
+                    unchanged(
+                        "pipeline",
+                        &mut d.pipeline,
+                        &current.pipeline,
+                        "a Close opportunity's pipeline follows its status after creation; change stage instead",
+                    )?;
+                }
                 let wanted_currency = d.currency.clone();
                 let body = deal::deal_to_wire(&d, Write::Update)?;
                 if !body.is_empty() {
@@ -673,7 +695,17 @@ impl Connector for Close {
                 }
                 self.read(&client, resource, &id).await
             }
-            Record::Meeting(m) => {
+            Record::Meeting(mut m) => {
+                if m.contact_ids.is_some()
+                    || m.account_id.is_some()
+                    || m.outcome.is_some()
+                    || m.owner.is_some()
+                    || m.deal_id.is_some()
+                {
+                    let current =
+                        meeting::meeting_from_wire(&client.get(Endpoint::Meeting, &id).await?)?;
+                    keep_read_only_meeting_fields(&mut m, &current)?;
+                }
                 let body = meeting::meeting_to_wire(&m, Write::Update)?;
                 if !body.is_empty() {
                     client.update(Endpoint::Meeting, &id, body).await?;
@@ -716,6 +748,78 @@ impl Connector for Close {
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, mapping::expect_object(payload)?)
     }
+}
+
+/// A read-only field sent with an update is accepted when it repeats what Close has (a record read
+/// and written back) and dropped; a different value is refused.
+fn unchanged<T: PartialEq + std::fmt::Debug>(
+    field: &str,
+    sent: &mut Option<T>,
+    current: &Option<T>,
+    why: &str,
+) -> Result<()> {
+    match sent.take() {
+        None => Ok(()),
+        Some(v) if Some(&v) == current.as_ref() => Ok(()),
+        Some(v) => Err(Error::invalid(
+            field,
+            format!("read only ({why}); sent {v:?}, Close has {current:?}"),
+        )),
+    }
+}
+
+/// Drops a meeting's read-only fields when they repeat the stored meeting; refuses changes.
+fn keep_read_only_meeting_fields(
+    m: &mut unicrm_core::Meeting,
+    current: &unicrm_core::Meeting,
+) -> Result<()> {
+    let sorted = |v: &Option<Vec<String>>| {
+        v.clone().map(|mut v| {
+            v.sort();
+            v
+        })
+    };
+    let mut contacts = sorted(&m.contact_ids);
+    unchanged(
+        "contact_ids",
+        &mut contacts,
+        &sorted(&current.contact_ids).or(Some(Vec::new())),
+        "Close takes a meeting's attendees from the synced calendar event",
+    )?;
+    m.contact_ids = None;
+    unchanged(
+        "account_id",
+        &mut m.account_id,
+        &current.account_id,
+        "Close puts a meeting on the lead of its attendees",
+    )?;
+    unchanged(
+        "deal_id",
+        &mut m.deal_id,
+        &None,
+        "Close meetings are not linked to opportunities",
+    )?;
+    let mut owner = m.owner.take().map(|o| o.id);
+    unchanged(
+        "owner",
+        &mut owner,
+        &current.owner.as_ref().map(|o| o.id.clone()),
+        "a Close meeting belongs to the user whose calendar it was synced from",
+    )?;
+    if let Some(sent) = m.outcome.take() {
+        let same = current.outcome.as_ref().is_some_and(|cur| {
+            let s = sent.as_str();
+            s.is_some() && (s == cur.value.as_deref() || s == cur.source_value.as_deref())
+        });
+        if !same {
+            return Err(Error::invalid(
+                "outcome",
+                "read only: Close computes a meeting's status from the calendar; to record a \
+                 Close outcome set custom_fields outcome_id (an outcome_… id)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Close opportunities carry the organisation's currency; a different requested currency cannot

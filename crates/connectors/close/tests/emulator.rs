@@ -485,3 +485,101 @@ async fn live_accounts_only_talk_to_close() {
         .unwrap_err();
     assert_eq!(err.kind(), "invalid_input", "{err}");
 }
+
+#[tokio::test]
+async fn records_read_and_written_back_unchanged_are_accepted() {
+    let sb = sandbox().await;
+    let key = "key-write-back";
+    assert!(sb.sandbox.emulator("close").seed_tenant(key, 1));
+    let cx = cx(&sb, key);
+    let c = connector();
+
+    let page = c
+        .list(&cx, Resource::Lead, &ListQuery::default())
+        .await
+        .expect("leads");
+    let Record::Lead(lead) = page.items[0].clone() else {
+        panic!("not a lead")
+    };
+    let id = lead.id.clone().expect("id");
+    let mut back = lead.clone();
+    back.custom_fields.clear(); // status_id etc. are custom fields of accounts, not leads
+    let again = c.update_lead(&cx, &id, back).await.expect("write back");
+    assert_eq!(again.first_name, lead.first_name);
+    assert_eq!(again.contact_id, lead.contact_id);
+    let moved = c
+        .update_lead(
+            &cx,
+            &id,
+            Lead {
+                account_id: Some("lead_other".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(moved.to_string().starts_with("account_id:"), "{moved}");
+
+    let meetings = c
+        .list(&cx, Resource::Meeting, &ListQuery::default())
+        .await
+        .expect("meetings");
+    let Record::Meeting(m) = meetings.items[0].clone() else {
+        panic!("not a meeting")
+    };
+    let mid = m.id.clone().expect("id");
+    let mut back = m.clone();
+    back.title = Some("Same meeting, new title".into());
+    back.custom_fields.clear();
+    let updated = c.update_meeting(&cx, &mid, back).await.expect("write back");
+    assert_eq!(updated.title.as_deref(), Some("Same meeting, new title"));
+    let mut moved = m.clone();
+    moved.custom_fields.clear();
+    moved.contact_ids = Some(vec!["cont_someoneelse".into()]);
+    let err = c.update_meeting(&cx, &mid, moved).await.unwrap_err();
+    assert!(err.to_string().starts_with("contact_ids:"), "{err}");
+}
+
+#[tokio::test]
+async fn a_contact_company_must_be_its_lead() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "key-company");
+    let c = connector();
+    let account = c
+        .create_account(
+            &cx,
+            Account {
+                name: Some("Globex".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    let lead_id = account.id.expect("id");
+    let err = c
+        .create_contact(
+            &cx,
+            Contact {
+                first_name: Some("Hank".into()),
+                company_name: Some("Initech".into()),
+                account_ids: Some(vec![lead_id.clone()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("company_name:"), "{err}");
+    let ok = c
+        .create_contact(
+            &cx,
+            Contact {
+                first_name: Some("Hank".into()),
+                company_name: Some("globex".into()),
+                account_ids: Some(vec![lead_id]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("same company");
+    assert_eq!(ok.company_name.as_deref(), Some("Globex"));
+}

@@ -36,7 +36,6 @@ pub const SYSTEM: &[&str] = &[
     "lead_suggestions_operation_id",
     "recent_calls",
     "recent_sms",
-    "urls",
 ];
 
 /// A contact write: the `/contact/` body, and where the company (lead) part goes.
