@@ -583,3 +583,66 @@ async fn a_contact_company_must_be_its_lead() {
         .expect("same company");
     assert_eq!(ok.company_name.as_deref(), Some("Globex"));
 }
+
+#[tokio::test]
+async fn contact_deal_ids_set_the_opportunities_contact() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "key-deal-ids");
+    let c = connector();
+    let account = c
+        .create_account(
+            &cx,
+            Account {
+                name: Some("Initech".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    let lead_id = account.id.expect("id");
+    let deal = c
+        .create_deal(
+            &cx,
+            Deal {
+                name: Some("TPS reports".into()),
+                account_id: Some(lead_id.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("deal");
+    let deal_id = deal.id.expect("id");
+    let contact = c
+        .create_contact(
+            &cx,
+            Contact {
+                first_name: Some("Peter".into()),
+                account_ids: Some(vec![lead_id]),
+                deal_ids: Some(vec![deal_id.clone()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("contact");
+    let contact_id = contact.id.clone().expect("id");
+    assert_eq!(contact.deal_ids, Some(vec![deal_id.clone()]));
+    let deal = c.get_deal(&cx, &deal_id).await.expect("deal");
+    assert_eq!(deal.contact_ids, Some(vec![contact_id.clone()]));
+
+    let unlinked = c
+        .update_contact(
+            &cx,
+            &contact_id,
+            Contact {
+                deal_ids: Some(vec![]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("unlink");
+    assert_eq!(unlinked.deal_ids, Some(vec![]));
+    assert_eq!(
+        c.get_deal(&cx, &deal_id).await.expect("deal").contact_ids,
+        None
+    );
+}
