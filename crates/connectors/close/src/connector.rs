@@ -815,6 +815,20 @@ impl Connector for Close {
         Ok(defs.iter().map(definition_from_wire).collect())
     }
 
+    async fn refresh_credentials(&self, cx: &Context) -> Result<unicrm_core::Credentials> {
+        let token = crate::client::refresh_token(cx).await?;
+        let mut creds = cx.credentials.clone();
+        creds.access_token = Some(token.access_token.into());
+        if let Some(rotated) = token.refresh_token {
+            creds.refresh_token = Some(rotated.into());
+        }
+        creds.expires_at = token
+            .expires_in
+            .and_then(|s| i64::try_from(s).ok())
+            .map(|s| Utc::now() + chrono::Duration::seconds(s));
+        Ok(creds)
+    }
+
     fn to_provider(&self, record: &Record) -> Result<Value> {
         record_to_wire(record)
     }

@@ -646,3 +646,40 @@ async fn contact_deal_ids_set_the_opportunities_contact() {
         None
     );
 }
+
+#[tokio::test]
+async fn oauth_tokens_refresh_at_the_token_endpoint() {
+    let sb = sandbox().await;
+    let c = connector();
+    let creds = Credentials::from_pairs([
+        ("access_token", "old-access"),
+        ("refresh_token", "refresh-abc"),
+        ("client_id", "oa2client_1"),
+        ("client_secret", "s3cret"),
+    ])
+    .expect("creds");
+    let cx = Context::new(sb.base_url("close"), creds)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    let fresh = c.refresh_credentials(&cx).await.expect("refresh");
+    assert!(fresh.expires_at.is_some());
+    assert_eq!(fresh.client_id.as_deref(), Some("oa2client_1"));
+    let cx = Context::new(sb.base_url("close"), fresh)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    c.list(&cx, Resource::Account, &ListQuery::default())
+        .await
+        .expect("the refreshed token works");
+
+    let revoked = Credentials::from_pairs([
+        ("refresh_token", "revoked-xyz"),
+        ("client_id", "oa2client_1"),
+        ("client_secret", "s3cret"),
+    ])
+    .expect("creds");
+    let cx = Context::new(sb.base_url("close"), revoked)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    let err = c.refresh_credentials(&cx).await.unwrap_err();
+    assert_eq!(err.kind(), "unauthorized", "{err}");
+}
