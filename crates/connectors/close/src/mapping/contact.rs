@@ -154,10 +154,15 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
         ));
     }
     if let Some(deals) = &c.deal_ids {
-        if let Some(bad) = deals.iter().find(|d| !d.starts_with("oppo_")) {
+        let bad: Vec<String> = deals
+            .iter()
+            .filter(|d| !d.starts_with("oppo_"))
+            .map(|d| format!("{d:?}"))
+            .collect();
+        if !bad.is_empty() {
             return Err(Error::invalid(
                 "deal_ids",
-                format!("{bad:?} is not a Close opportunity id (oppo_…)"),
+                format!("not Close opportunity ids (oppo_…): {}", bad.join(", ")),
             ));
         }
     }
