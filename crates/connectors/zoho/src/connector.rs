@@ -17,6 +17,10 @@ pub struct Zoho;
 
 const ALL_OPERATIONS: &[Operation] = &Operation::ALL;
 
+/// Declared fields are those that survive any round trip. Mapped but not declared, because Zoho
+/// keeps them only in part: a contact's `company_name` (read back as the linked Account's name),
+/// a meeting's `account_id` (an event relates to one record: the deal when both are given is
+/// refused), an account's `phone_numbers` (one `Phone`).
 const CAPABILITIES: &[Capability] = &[
     Capability {
         resource: Resource::Contact,
@@ -26,7 +30,6 @@ const CAPABILITIES: &[Capability] = &[
             "last_name",
             "emails",
             "phone_numbers",
-            "company_name",
             "job_title",
             "address",
             "tags",
@@ -80,7 +83,6 @@ const CAPABILITIES: &[Capability] = &[
             "end_time",
             "location",
             "contact_ids",
-            "account_id",
             "deal_id",
             "owner",
             "custom_fields",
@@ -94,7 +96,6 @@ const CAPABILITIES: &[Capability] = &[
             "website",
             "industry",
             "annual_revenue",
-            "phone_numbers",
             "address",
             "description",
             "owner",
