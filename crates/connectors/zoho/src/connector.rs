@@ -231,7 +231,16 @@ impl Zoho {
         if mapping::check_id("owner.id", &owner.id).is_err() {
             return Ok(());
         }
-        if let Some(user) = client.user(&owner.id).await? {
+        // Without the users scope the owner stays known by id: the record itself was read.
+        let user = match client.user(&owner.id).await {
+            Ok(user) => user,
+            Err(e @ (Error::Forbidden { .. } | Error::NotFound { .. })) => {
+                tracing::debug!(provider = ID, error = %e, "owner not resolved");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(user) = user {
             let found = Owner {
                 id: user.id.clone(),
                 name: user.full_name.clone().or_else(|| {
@@ -299,7 +308,15 @@ impl Zoho {
             .iter()
             .map(|f| (*f).to_owned())
             .collect();
-        let custom = client.fields(module).await?;
+        // Without the fields-metadata scope a list still reads the mapped fields.
+        let custom = match client.fields(module).await {
+            Ok(fields) => fields,
+            Err(e @ Error::Forbidden { .. }) => {
+                tracing::debug!(provider = ID, error = %e, "custom fields not listed");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         for f in custom.iter().filter(|f| f.custom_field) {
             if fields.len() >= MAX_FIELDS {
                 tracing::debug!(
