@@ -434,8 +434,10 @@ impl Connector for Zoho {
         crate::client::refresh_credentials(cx, &settings).await
     }
 
+    /// The exact create body: `{"data": [record]}`.
     fn to_provider(&self, record: &Record) -> Result<Value> {
-        record_to_wire(record, Write::Create).map(Value::Object)
+        let rec = record_to_wire(record, Write::Create)?;
+        Ok(serde_json::json!({ "data": [Value::Object(rec)] }))
     }
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {

@@ -49,7 +49,7 @@ fn unified_requests_to_zoho_records() {
         };
         let bytes = std::fs::read(path).expect("fixture");
         let out = match dialect::request_to_provider(&Zoho, dialect, resource, &bytes) {
-            Ok(body) => json!({ "body": { "data": [body] } }),
+            Ok(body) => json!({ "body": body }),
             Err(e) => error_json(&e),
         };
         insta::assert_json_snapshot!(out);
