@@ -1,8 +1,8 @@
 //! Unified lead ↔ Zoho `Leads` record.
 //!
-//! A Zoho lead carries the person and the company as text (`Company`); it has no lookups to a
-//! contact or account (those appear when Zoho converts the lead), so `contact_id` / `account_id`
-//! have no home.
+//! A Zoho lead carries the person and the company as text (`Company`). It links a contact and an
+//! account only once Zoho converts it (`Converted_Contact`, `Converted_Account`, set by Zoho):
+//! those are read into `contact_id` / `account_id`, and refused on write.
 
 use serde_json::Value;
 use unicrm_core::{EnumValue, Lead, Result};
@@ -59,6 +59,8 @@ pub const FIELDS: &[&str] = &[
     "Country",
     "Lead_Status",
     "Lead_Source",
+    "Converted_Contact",
+    "Converted_Account",
     "Owner",
     "Tag",
     "Created_Time",
@@ -92,14 +94,16 @@ pub fn lead_to_wire(l: &Lead, mode: Write) -> Result<ZohoRecord> {
         return Err(no_home(
             "contact_id",
             "Leads",
-            "a Zoho lead holds the person itself; Zoho links a contact when it converts the lead",
+            "a Zoho lead holds the person itself; Zoho sets Converted_Contact when it converts \
+             the lead",
         ));
     }
     if l.account_id.is_some() {
         return Err(no_home(
             "account_id",
             "Leads",
-            "a Zoho lead names its company as text: send company_name",
+            "a Zoho lead names its company as text (send company_name); Zoho sets \
+             Converted_Account when it converts the lead",
         ));
     }
     let mut body = Body::new(mode);
@@ -152,8 +156,8 @@ pub fn lead_from_wire(rec: &ZohoRecord) -> Result<Lead> {
             .map(|s| EnumValue::from_source(s.clone(), status_to_unified(&s))),
         source: r.text("Lead_Source"),
         tags: r.tags(),
-        contact_id: None,
-        account_id: None,
+        contact_id: r.lookup_id("Converted_Contact"),
+        account_id: r.lookup_id("Converted_Account"),
         owner: r.owner(),
         custom_fields: r.custom_fields(FIELDS),
         passthrough: Default::default(),
