@@ -383,6 +383,12 @@ fn custom_fields(
                 &["Gold", "Silver", "Bronze"],
             ),
             ("Preferred_Language", "Preferred Language", "text", &[]),
+            (
+                "Training_Completion_Status",
+                "Training Completion Status",
+                "picklist",
+                &["Not Started", "In Progress", "Completed"],
+            ),
         ],
         Module::Deals => &[("Competitor", "Competitor", "text", &[])],
         Module::Events => &[("Meeting_Link", "Meeting Link", "website", &[])],

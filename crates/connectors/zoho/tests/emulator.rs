@@ -625,3 +625,70 @@ async fn seed_data_fills_every_module() {
         assert_eq!(page.items.len(), 3, "{resource}");
     }
 }
+
+#[tokio::test]
+async fn the_unified_page_with_zoho_references_creates_the_contact() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "unified-page");
+    let z = zoho();
+    let account = z
+        .create_account(
+            &cx,
+            Account {
+                name: Some("Apple Inc.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let defs = z
+        .custom_field_definitions(&cx, Resource::Contact)
+        .await
+        .unwrap();
+    let def = defs
+        .iter()
+        .find(|d| d.name == "Training Completion Status")
+        .expect("definition");
+    let option = def
+        .options
+        .iter()
+        .find(|o| o.value == "Completed")
+        .expect("option");
+    let mut body: Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/requests/contact/unified_example_page.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    body.as_object_mut().unwrap().remove("deal_ids");
+    body["account_ids"] = json!([account.id]);
+    body["custom_fields"][0]["id"] = json!(def.id);
+    body["custom_fields"][0]["remote_id"] = json!(def.remote_id);
+    body["custom_fields"][0]["remote_value_id"] = json!(option.id);
+    let record = dialect::parse_request(
+        Dialect::Unified,
+        Resource::Contact,
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .unwrap();
+    let created = z.create(&cx, record).await.unwrap();
+    let Record::Contact(c) = &created else {
+        panic!("a contact")
+    };
+    assert_eq!(c.account_ids, Some(vec![account.id.clone().unwrap()]));
+    assert_eq!(c.company_name.as_deref(), Some("Apple Inc."));
+    assert_eq!(c.emails, Some(vec!["steve@apple.com".to_owned()]));
+    let value = |name: &str| {
+        c.custom_fields
+            .iter()
+            .find(|f| f.remote_id.as_deref() == Some(name))
+            .map(|f| f.value.clone())
+    };
+    assert_eq!(
+        value("Training_Completion_Status"),
+        Some(json!("Completed"))
+    );
+    assert_eq!(value("other_known_names"), Some(json!("John Doe")));
+}
