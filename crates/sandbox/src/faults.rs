@@ -9,7 +9,9 @@
 //! seed and the scope), so the same sequence of requests meets the same sequence of faults.
 //! Per request a rule draws one number for latency and one for the fault, whose probabilities
 //! stack in this order: `unauthorized`, `rate_limit`, `server_error`, `drop_connection`,
-//! `truncated_json`, `malformed_json` (their sum is at most 1).
+//! `truncated_json`, `malformed_json`, `not_found`, `conflict`, `validation_error` (their sum is
+//! at most 1). The last three are answered only by emulators whose [`crate::ErrorFormat`]
+//! renders them; elsewhere the request is served normally.
 //!
 //! Over HTTP (sandbox-only control endpoints):
 //! ```text
@@ -105,6 +107,15 @@ pub struct FaultConfig {
     pub truncated_json: f64,
     /// Share of requests whose real response body is made syntactically invalid JSON.
     pub malformed_json: f64,
+    /// Share of requests answered with the provider's 404 (when the emulator renders one, see
+    /// [`crate::ErrorFormat::not_found`]; otherwise the request is served normally).
+    pub not_found: f64,
+    /// Share of requests answered with the provider's 409 / duplicate error (see
+    /// [`crate::ErrorFormat::conflict`]).
+    pub conflict: f64,
+    /// Share of requests answered with the provider's validation error (400/422, see
+    /// [`crate::ErrorFormat::validation_error`]).
+    pub validation_error: f64,
     /// Delay added before handling a request, in milliseconds.
     pub latency_ms: u64,
     /// Share of requests that get the delay (default 1.0: all of them, when `latency_ms` > 0).
@@ -129,6 +140,9 @@ impl Default for FaultConfig {
             drop_connection: 0.0,
             truncated_json: 0.0,
             malformed_json: 0.0,
+            not_found: 0.0,
+            conflict: 0.0,
+            validation_error: 0.0,
             latency_ms: 0,
             latency_probability: 1.0,
             max_faults: None,
@@ -167,6 +181,12 @@ impl FaultConfig {
         truncated_json: f64,
         /// Sets [`FaultConfig::malformed_json`].
         malformed_json: f64,
+        /// Sets [`FaultConfig::not_found`].
+        not_found: f64,
+        /// Sets [`FaultConfig::conflict`].
+        conflict: f64,
+        /// Sets [`FaultConfig::validation_error`].
+        validation_error: f64,
         /// Sets [`FaultConfig::latency_ms`].
         latency_ms: u64,
         /// Sets [`FaultConfig::latency_probability`].
@@ -209,6 +229,9 @@ impl FaultConfig {
             ("drop_connection", self.drop_connection),
             ("truncated_json", self.truncated_json),
             ("malformed_json", self.malformed_json),
+            ("not_found", self.not_found),
+            ("conflict", self.conflict),
+            ("validation_error", self.validation_error),
             ("latency_probability", self.latency_probability),
         ];
         for (field, p) in probabilities {
@@ -219,13 +242,14 @@ impl FaultConfig {
                 });
             }
         }
-        let sum: f64 = probabilities[..6].iter().map(|(_, p)| p).sum();
+        let sum: f64 = probabilities[..9].iter().map(|(_, p)| p).sum();
         if sum > 1.0 + 1e-9 {
             return Err(SandboxError::InvalidFaults {
                 field: "rate_limit",
                 reason: format!(
                     "the fault probabilities (unauthorized, rate_limit, server_error, \
-                     drop_connection, truncated_json, malformed_json) add up to {sum}, more than 1"
+                     drop_connection, truncated_json, malformed_json, not_found, conflict, \
+                     validation_error) add up to {sum}, more than 1"
                 ),
             });
         }
@@ -256,6 +280,12 @@ pub enum FaultKind {
     TruncatedJson,
     /// Response body made invalid JSON.
     MalformedJson,
+    /// The provider's 404.
+    NotFound,
+    /// The provider's 409 / duplicate error.
+    Conflict,
+    /// The provider's validation error.
+    ValidationError,
 }
 
 /// What a rule decided for one request.
@@ -425,6 +455,9 @@ impl FaultTable {
             (FaultKind::DropConnection, cfg.drop_connection),
             (FaultKind::TruncatedJson, cfg.truncated_json),
             (FaultKind::MalformedJson, cfg.malformed_json),
+            (FaultKind::NotFound, cfg.not_found),
+            (FaultKind::Conflict, cfg.conflict),
+            (FaultKind::ValidationError, cfg.validation_error),
         ];
         let mut upper = 0.0;
         let mut fault = None;

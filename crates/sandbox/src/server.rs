@@ -217,10 +217,26 @@ pub async fn serve(options: ServeOptions) -> Result<(), SandboxError> {
             options.seed_data, options.seed
         );
     }
-    tokio::signal::ctrl_c().await?;
+    shutdown_signal().await?;
     println!("unicrm sandbox: stopping");
     running.shutdown().await;
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (container stop).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: oneshot::Receiver<()>) {
@@ -292,6 +308,18 @@ async fn fault_layer(State(cx): State<EmulatorContext>, mut req: Request, next: 
         }
         Some(FaultKind::TruncatedJson) => rewrite_body(next.run(req).await, truncate_json).await,
         Some(FaultKind::MalformedJson) => rewrite_body(next.run(req).await, malform_json).await,
+        Some(FaultKind::NotFound) => match cx.errors.not_found() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
+        Some(FaultKind::Conflict) => match cx.errors.conflict() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
+        Some(FaultKind::ValidationError) => match cx.errors.validation_error() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
     }
 }
 

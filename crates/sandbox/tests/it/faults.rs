@@ -367,3 +367,41 @@ async fn control_endpoints_set_show_and_clear_rules() {
     assert_eq!(status_of(&sb, "t-b", "/v1/items").await, 200);
     assert!(sb.sandbox.faults().is_empty());
 }
+
+#[tokio::test]
+async fn provider_error_faults_render_when_the_emulator_models_them() {
+    let sb = start().await;
+    sb.sandbox
+        .set_faults(FaultScope::tenant("c"), FaultConfig::new().conflict(1.0))
+        .unwrap();
+    assert_eq!(
+        get_json(&sb, "c", "/v1/items").await,
+        (409, json!({"kind": "conflict"}))
+    );
+    sb.sandbox
+        .set_faults(
+            FaultScope::tenant("v"),
+            FaultConfig::new().validation_error(1.0),
+        )
+        .unwrap();
+    assert_eq!(
+        get_json(&sb, "v", "/v1/items").await,
+        (400, json!({"kind": "invalid", "field": "email"}))
+    );
+    // The test emulator does not model a 404 fault: the request is served normally.
+    sb.sandbox
+        .set_faults(FaultScope::tenant("n"), FaultConfig::new().not_found(1.0))
+        .unwrap();
+    assert_eq!(status_of(&sb, "n", "/v1/items").await, 200);
+    let resp = client()
+        .post(format!("{}/_sandbox/faults", sb.url()))
+        .json(&json!({"conflict": 0.5, "validation_error": 0.6}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        400,
+        "probabilities above 1 in sum are refused"
+    );
+}
