@@ -1066,6 +1066,7 @@ impl Run<'_> {
                 Ok(()) => self.fail(name, "the call succeeded"),
             }
         }
+        self.provider_error_faults().await;
         for status in [500u16, 503] {
             let name = format!("an injected {status} answers a temporary Provider error");
             match self
@@ -1150,6 +1151,88 @@ impl Run<'_> {
         match result {
             Ok(()) => self.pass(name),
             Err(e) => self.fail(name, describe(&e)),
+        }
+    }
+
+    /// Injected provider errors the emulator renders in its own format: a 404 on a read, a
+    /// conflict and a validation error on a create.
+    async fn provider_error_faults(&mut self) {
+        let Some(errors) = self.emulator.map(|e| e.errors) else {
+            return;
+        };
+        let name = "an injected provider 404 answers NotFound";
+        if errors.not_found().is_none() {
+            self.skip(name, "the emulator does not render injected 404s");
+        } else {
+            match self.with_fault(FaultConfig::new().not_found(1.0)).await {
+                Err(Error::NotFound { .. }) => self.pass(name),
+                Err(e) => self.fail(name, describe(&e)),
+                Ok(()) => self.fail(name, "the call succeeded"),
+            }
+        }
+        let accepted = ORDER.iter().find_map(|r| {
+            let first = self.created.get(r)?.first()?;
+            let record: Record = serde_json::from_value(first.expected.clone()).ok()?;
+            Some((*r, record))
+        });
+        let rendered = [
+            (
+                "conflict",
+                errors.conflict().is_some(),
+                FaultConfig::new().conflict(1.0),
+            ),
+            (
+                "validation error",
+                errors.validation_error().is_some(),
+                FaultConfig::new().validation_error(1.0),
+            ),
+        ];
+        for (what, is_rendered, config) in rendered {
+            let name = format!(
+                "an injected provider {what} on create answers {}",
+                if what == "conflict" {
+                    "Conflict"
+                } else {
+                    "InvalidInput"
+                }
+            );
+            let Some((_, record)) = accepted.clone() else {
+                self.skip(name, "no record was created");
+                continue;
+            };
+            if !is_rendered {
+                self.skip(
+                    name,
+                    format!("the emulator does not render injected {what}s"),
+                );
+                continue;
+            }
+            let set = self
+                .sandbox
+                .sandbox
+                .set_faults(self.scope(), config.methods(["POST"]));
+            let result = match set {
+                Ok(()) => self
+                    .call(self.connector.create(&self.cx(), record))
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(Error::Internal(e.to_string())),
+            };
+            self.sandbox.sandbox.clear_faults(&self.scope());
+            match (what, result) {
+                ("conflict", Err(Error::Conflict { .. })) => self.pass(name),
+                (
+                    "validation error",
+                    Err(Error::InvalidInput {
+                        provider: Some(_), ..
+                    }),
+                ) => self.pass(name),
+                ("validation error", Err(Error::InvalidInput { provider: None, .. })) => {
+                    self.fail(name, "InvalidInput without the provider's details")
+                }
+                (_, Err(e)) => self.fail(name, describe(&e)),
+                (_, Ok(())) => self.fail(name, "the call succeeded"),
+            }
         }
     }
 

@@ -45,6 +45,27 @@ impl ErrorFormat for MemErrors {
     fn server_error(&self, status: StatusCode) -> Response {
         (status, Json(json!({"error": "server", "message": "oops"}))).into_response()
     }
+    fn not_found(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such record".into(),
+        ))
+    }
+    fn conflict(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::CONFLICT,
+            "conflict",
+            "duplicate e-mail".into(),
+        ))
+    }
+    fn validation_error(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "emails: not an e-mail".into(),
+        ))
+    }
 }
 
 fn err(status: StatusCode, code: &str, message: String) -> Response {
@@ -385,6 +406,11 @@ impl MemCrm {
                     unicrm_core::http::retry_after(headers)
                 },
                 message,
+                provider: Some(details),
+            },
+            409 => Error::Conflict {
+                message,
+                existing_id: None,
                 provider: Some(details),
             },
             _ => Error::Provider(details),
