@@ -406,6 +406,7 @@ impl Run<'_> {
         ] {
             self.update(r).await;
         }
+        self.custom_fields().await;
         self.not_found().await;
         if self.options.faults {
             self.faults().await;
@@ -552,6 +553,7 @@ impl Run<'_> {
         &self,
         r: Resource,
         n: usize,
+        custom: Option<&Value>,
     ) -> (Sample, Vec<String>, Result<Record, Error>) {
         let declared = self.declared(r);
         let mut notes = Vec::new();
@@ -560,6 +562,9 @@ impl Run<'_> {
         let mut single_phone = false;
         loop {
             let mut sample = samples::sample(r, declared, &self.run, n, &self.links, attempt);
+            if let (Some(obj), Some(custom)) = (sample.json.as_object_mut(), custom) {
+                obj.insert("custom_fields".into(), json!([custom]));
+            }
             if let Some(obj) = sample.json.as_object_mut() {
                 for (flag, field) in [(single_email, "emails"), (single_phone, "phone_numbers")] {
                     if let (true, Some(Value::Array(list))) = (flag, obj.get_mut(field)) {
@@ -622,7 +627,7 @@ impl Run<'_> {
             }
             return;
         }
-        let (sample, notes, result) = self.create_sample(r, 0).await;
+        let (sample, notes, result) = self.create_sample(r, 0, None).await;
         for (field, why) in &sample.left_out {
             self.skip(format!("{r}: field `{field}` round trip"), why.clone());
         }
@@ -780,7 +785,7 @@ impl Run<'_> {
                 return;
             }
             for n in have..self.options.list_records {
-                let (sample, _, result) = self.create_sample(r, n).await;
+                let (sample, _, result) = self.create_sample(r, n, None).await;
                 match result {
                     Ok(record) => match record.id() {
                         Some(id) => {
@@ -960,6 +965,90 @@ impl Run<'_> {
             first.expected = expected;
             first.fields = fields;
             first.record = latest;
+        }
+    }
+
+    /// Custom field definitions answer a list (or `Unsupported`); where the connector declares
+    /// `custom_fields`, a text custom field the provider defines survives create → get.
+    async fn custom_fields(&mut self) {
+        for r in ORDER {
+            if self.info.capability(r).is_none() {
+                continue;
+            }
+            let name = format!("{r}: custom field definitions answer a list or Unsupported");
+            let definitions = match self
+                .call(self.connector.custom_field_definitions(&self.cx(), r))
+                .await
+            {
+                Ok(definitions) => {
+                    self.pass(name);
+                    definitions
+                }
+                Err(Error::Unsupported { .. }) => {
+                    self.pass(name);
+                    continue;
+                }
+                Err(e) => {
+                    self.fail(name, describe(&e));
+                    continue;
+                }
+            };
+            let declared = self.declared(r).contains(&"custom_fields");
+            if !declared || !self.supports(r, Operation::Create) {
+                continue;
+            }
+            let name = format!("{r}: a text custom field survives create and get");
+            let Some(definition) = definitions.iter().find(|d| d.kind == "text") else {
+                self.skip(name, "the emulator defines no text custom field");
+                continue;
+            };
+            let remote_id = definition.remote_id.clone();
+            let value = json!(format!("Ünïcode ✓ custom {}", self.run));
+            let custom = json!({"remote_id": remote_id, "value": value});
+            let (sample, _, result) = self.create_sample(r, 70, Some(&custom)).await;
+            let created = match result {
+                Ok(record) => record,
+                Err(e @ Error::InvalidInput { .. }) => {
+                    self.skip(name, format!("`{remote_id}` refused: {}", describe(&e)));
+                    continue;
+                }
+                Err(e) => {
+                    self.fail(name, describe(&e));
+                    continue;
+                }
+            };
+            let Some(id) = created.id().map(str::to_owned) else {
+                self.fail(name, "the created record has no id");
+                continue;
+            };
+            let got = if self.supports(r, Operation::Get) {
+                self.call(self.connector.get(&self.cx(), r, &id)).await
+            } else {
+                Ok(created.clone())
+            };
+            self.created.entry(r).or_default().push(Created {
+                id,
+                expected: sample.json,
+                fields: sample.set,
+                record: created,
+            });
+            match got {
+                Ok(record) => {
+                    let found = record
+                        .custom_fields()
+                        .iter()
+                        .find(|c| c.target() == Some(remote_id.as_str()));
+                    self.result(
+                        name,
+                        match found {
+                            Some(c) if c.value == value => Ok(()),
+                            Some(c) => Err(format!("`{remote_id}`: sent {value}, got {}", c.value)),
+                            None => Err(format!("`{remote_id}` is not among the custom fields")),
+                        },
+                    );
+                }
+                Err(e) => self.fail(name, describe(&e)),
+            }
         }
     }
 

@@ -77,7 +77,10 @@ pub(crate) const ATTEMPTS: usize = 3;
 pub(crate) fn not_checked(field: &str) -> Option<&'static str> {
     match field {
         "owner" => Some("needs an existing provider user id"),
-        "custom_fields" | "passthrough" => Some("provider-specific field names"),
+        "custom_fields" => {
+            Some("checked separately, with a text custom field the provider defines")
+        }
+        "passthrough" => Some("provider-specific field names"),
         "id" | "remote_id" | "created_at" | "updated_at" | "raw" => Some("set by the provider"),
         _ => None,
     }
