@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use unicrm_core::{
-    Connector, ConnectorInfo, Context, Credentials, Error, ListQuery, Operation, Record, Resource,
-    RetryPolicy,
+    Connector, ConnectorInfo, Context, Credentials, Error, ListQuery, Operation, Record, Recorder,
+    Resource, RetryPolicy,
 };
 use unicrm_sandbox::faults::{FaultConfig, FaultScope};
 use unicrm_sandbox::{EmulatorRegistration, RunningSandbox};
@@ -393,6 +393,7 @@ impl Run<'_> {
             self.create_and_get(r).await;
         }
         self.associations().await;
+        self.raw_calls().await;
         for r in ORDER {
             self.list(r).await;
         }
@@ -725,6 +726,36 @@ impl Run<'_> {
             Ok(other) => self.fail(name, format!("answered a {} record", other.resource())),
             Err(e) => self.fail(name, describe(&e)),
         }
+    }
+
+    /// Provider calls land in the context's recorder (for `raw`), and neither they nor the
+    /// context's `Debug` show the credential.
+    async fn raw_calls(&mut self) {
+        if !self.has_read() {
+            return;
+        }
+        let name = "provider calls are recorded for raw, without the credential";
+        let recorder = Recorder::new();
+        let cx = self.cx().with_recorder(recorder.clone());
+        if let Err(e) = self.probe(&cx).await {
+            self.fail(name, describe(&e));
+            return;
+        }
+        let calls = recorder.calls();
+        let recorded = serde_json::to_string(&calls).unwrap_or_default();
+        let debug = format!("{cx:?}");
+        self.result(
+            name,
+            if calls.is_empty() {
+                Err("no call was recorded (does the connector send through Context::send?)".into())
+            } else if recorded.contains(&self.token) {
+                Err("a recorded call contains the access token".into())
+            } else if debug.contains(&self.token) {
+                Err("the context's Debug shows the access token".into())
+            } else {
+                Ok(())
+            },
+        );
     }
 
     /// Every page of a listing: the ids in order, or why the walk failed.
@@ -1206,6 +1237,22 @@ impl Run<'_> {
                 Err(e) => self.fail(name, describe(&e)),
                 Ok(()) => self.fail(name, "the call succeeded"),
             }
+        }
+        let name = "a provider slower than the call timeout answers Timeout";
+        let set = self
+            .sandbox
+            .sandbox
+            .set_faults(self.scope(), FaultConfig::new().latency_ms(1500));
+        let cx = self.cx().with_timeout(Duration::from_millis(300));
+        let result = match set {
+            Ok(()) => self.probe(&cx).await,
+            Err(e) => Err(Error::Internal(e.to_string())),
+        };
+        self.sandbox.sandbox.clear_faults(&self.scope());
+        match result {
+            Err(Error::Timeout { .. }) => self.pass(name),
+            Err(e) => self.fail(name, describe(&e)),
+            Ok(()) => self.fail(name, "the call succeeded"),
         }
         let name = "a single 429 is retried by the core retry policy";
         let status = self.emulator.map(|e| {

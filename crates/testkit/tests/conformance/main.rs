@@ -46,6 +46,8 @@ async fn a_correct_connector_passes() {
         "an injected provider validation error on create answers InvalidInput",
         "contact: custom field definitions answer a list or Unsupported",
         "contact: a text custom field survives create and get",
+        "provider calls are recorded for raw, without the credential",
+        "a provider slower than the call timeout answers Timeout",
     ] {
         let check = report.checks.iter().find(|c| c.name == expected);
         assert!(
