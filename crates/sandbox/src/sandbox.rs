@@ -103,7 +103,8 @@ impl Sandbox {
     }
 
     /// The store of the account named by `token` (created on first use; filled with seed data
-    /// when [`Sandbox::set_seed_data`] asked for it and the emulator has a seed function).
+    /// when [`Sandbox::set_seed_data`] asked for it and the emulator has a seed function — a
+    /// request racing the very first one of a new account may see part of the seed data).
     pub fn tenant(&self, token: &str) -> TenantStore {
         let key = (self.scope, token.to_owned());
         if let Some(data) = read(&self.inner.tenants).get(&key) {

@@ -185,13 +185,30 @@ pub async fn run_conformance(
 
 /// Runs the conformance suite with the given options.
 ///
-/// For every resource the connector's `info()` declares: create → get → list across several
-/// pages (nothing missing, nothing twice) → update → get → delete → get is `NotFound`, with
-/// every declared field compared after each round trip (unicode, long strings, several e-mails,
-/// empty lists, links between records). Every operation not declared must answer
-/// `Error::Unsupported`; a rejected token `Unauthorized`; an unknown id `NotFound`; and, through
-/// the sandbox fault layer (scoped to this run's token), a 429 `RateLimited` with the advertised
-/// `retry_after`, a 5xx `Provider`, a dropped connection or a garbled body `Transport`.
+/// The run uses its own sandbox account (token), so runs in parallel on one sandbox do not
+/// interfere, and resets that account at the end. Records are built as a user would: accounts,
+/// then contacts linked to them, deals linked to both, meetings linked to contacts, leads.
+///
+/// * For every resource the connector's `info()` declares: create → get → list across several
+///   pages of `page_size` (nothing missing, nothing twice) → update (one field changed, an
+///   explicitly empty list cleared, everything else kept) → get → delete → get is `NotFound`,
+///   list omits it, deleting again is `NotFound` or `Ok`.
+/// * Every declared field is compared after each round trip: unicode and long strings, several
+///   e-mails and phones (a connector may refuse extras with `InvalidInput` naming the field),
+///   empty lists, decimals, dates, enumerations, links between records (and `deal_ids` seen
+///   from the contact side); provider-vocabulary fields get a few candidate values.
+/// * Custom field definitions answer a list or `Unsupported`; with `custom_fields` declared, a
+///   text custom field from the connector's own definitions survives create → get.
+/// * Every undeclared operation answers `Error::Unsupported` naming it; a rejected token
+///   `Unauthorized`; unknown ids `NotFound` on get and update.
+/// * Through the fault layer (scoped to the run's token and the connector's emulator): a rate
+///   limit answers `RateLimited` with the `retry_after` the emulator advertised (reads and
+///   creates); 500/503 a temporary `Provider` error with that status; an injected 401
+///   `Unauthorized`; a dropped connection, a truncated or a malformed body `Transport`; a slow
+///   provider `Timeout`; a single 429 is retried by the core retry policy (when the provider's
+///   rate limit is a 429); injected provider 404 / conflict / validation errors (where the
+///   emulator renders them) `NotFound` / `Conflict` / `InvalidInput` with provider details.
+/// * Provider calls are recorded in the context's recorder without the credential.
 pub async fn run_conformance_with(
     connector: Arc<dyn Connector>,
     sandbox: &RunningSandbox,
