@@ -85,6 +85,11 @@ impl Sandbox {
         self.inner.seed_data.store(n, Ordering::SeqCst);
     }
 
+    /// How many seed records a new account gets (see [`Sandbox::set_seed_data`]).
+    pub fn seed_data(&self) -> usize {
+        self.inner.seed_data.load(Ordering::SeqCst)
+    }
+
     /// The same sandbox seen by emulator `id`: its [`Sandbox::tenant`] stores are that emulator's.
     pub fn emulator(&self, id: &'static str) -> Sandbox {
         Sandbox {

@@ -197,30 +197,47 @@ impl ServeOptions {
 pub async fn serve(options: ServeOptions) -> Result<(), SandboxError> {
     let sandbox = Sandbox::new(options.seed);
     sandbox.set_seed_data(options.seed_data);
-    let registered = emulators()?;
     let running = spawn_with(sandbox, options.bind).await?;
-    println!("unicrm sandbox listening on {}", running.url());
-    if registered.is_empty() {
-        println!("  (no emulators compiled in)");
-    }
-    for reg in &registered {
-        println!("  {:<12} {}", reg.id, running.base_url(reg.id));
-    }
-    println!(
-        "  control      {0}/_sandbox/faults  {0}/_sandbox/reset  {0}/health",
-        running.url()
-    );
-    println!("any token is an account of its own; tokens starting with `invalid` get a 401");
-    if options.seed_data > 0 {
-        println!(
-            "each account starts with {} seed records per resource (seed {})",
-            options.seed_data, options.seed
-        );
-    }
+    print!("{}", running.banner()?);
     shutdown_signal().await?;
     println!("unicrm sandbox: stopping");
     running.shutdown().await;
     Ok(())
+}
+
+impl RunningSandbox {
+    /// What `unicrm sandbox` prints on start: where it listens, each emulator's base URL, the
+    /// control endpoints, and how accounts and seed data work.
+    pub fn banner(&self) -> Result<String, SandboxError> {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "unicrm sandbox listening on {}", self.url());
+        let registered = emulators()?;
+        if registered.is_empty() {
+            let _ = writeln!(out, "  (no emulators compiled in)");
+        }
+        for reg in &registered {
+            let _ = writeln!(out, "  {:<12} {}", reg.id, self.base_url(reg.id));
+        }
+        let _ = writeln!(
+            out,
+            "  control      {0}/_sandbox/faults  {0}/_sandbox/reset  {0}/health",
+            self.url()
+        );
+        let _ = writeln!(
+            out,
+            "any token is an account of its own; tokens starting with `invalid` get a 401"
+        );
+        let n = self.sandbox.seed_data();
+        if n > 0 {
+            let _ = writeln!(
+                out,
+                "each account starts with {n} seed records per resource (seed {})",
+                self.sandbox.seed()
+            );
+        }
+        Ok(out)
+    }
 }
 
 /// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (container stop).
