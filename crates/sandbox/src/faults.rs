@@ -9,7 +9,7 @@
 //! seed and the scope), so the same sequence of requests meets the same sequence of faults.
 //! Per request a rule draws one number for latency and one for the fault, whose probabilities
 //! stack in this order: `unauthorized`, `rate_limit`, `server_error`, `drop_connection`,
-//! `truncated_json`, `malformed_json`, `not_found`, `conflict`, `validation_error` (their sum is
+//! `drop_response`, `truncated_json`, `malformed_json`, `not_found`, `conflict`, `validation_error` (their sum is
 //! at most 1). The last three are answered only by emulators whose [`crate::ErrorFormat`]
 //! renders them; elsewhere the request is served normally.
 //!
@@ -100,8 +100,12 @@ pub struct FaultConfig {
     pub server_error_status: u16,
     /// Share of requests answered with the provider's 401 (as if the token had just expired).
     pub unauthorized: f64,
-    /// Share of requests whose connection is closed without any response.
+    /// Share of requests whose connection is closed without any response (before the emulator
+    /// handles them: nothing happens).
     pub drop_connection: f64,
+    /// Share of requests the emulator handles (a create does happen) whose connection is then
+    /// closed without the response — the "did my write go through?" case.
+    pub drop_response: f64,
     /// Share of requests whose real response body is cut in half (invalid JSON, consistent
     /// `Content-Length`).
     pub truncated_json: f64,
@@ -138,6 +142,7 @@ impl Default for FaultConfig {
             server_error_status: 500,
             unauthorized: 0.0,
             drop_connection: 0.0,
+            drop_response: 0.0,
             truncated_json: 0.0,
             malformed_json: 0.0,
             not_found: 0.0,
@@ -177,6 +182,8 @@ impl FaultConfig {
         unauthorized: f64,
         /// Sets [`FaultConfig::drop_connection`].
         drop_connection: f64,
+        /// Sets [`FaultConfig::drop_response`].
+        drop_response: f64,
         /// Sets [`FaultConfig::truncated_json`].
         truncated_json: f64,
         /// Sets [`FaultConfig::malformed_json`].
@@ -227,6 +234,7 @@ impl FaultConfig {
             ("rate_limit", self.rate_limit),
             ("server_error", self.server_error),
             ("drop_connection", self.drop_connection),
+            ("drop_response", self.drop_response),
             ("truncated_json", self.truncated_json),
             ("malformed_json", self.malformed_json),
             ("not_found", self.not_found),
@@ -242,13 +250,13 @@ impl FaultConfig {
                 });
             }
         }
-        let sum: f64 = probabilities[..9].iter().map(|(_, p)| p).sum();
+        let sum: f64 = probabilities[..10].iter().map(|(_, p)| p).sum();
         if sum > 1.0 + 1e-9 {
             return Err(SandboxError::InvalidFaults {
                 field: "rate_limit",
                 reason: format!(
                     "the fault probabilities (unauthorized, rate_limit, server_error, \
-                     drop_connection, truncated_json, malformed_json, not_found, conflict, \
+                     drop_connection, drop_response, truncated_json, malformed_json, not_found, conflict, \
                      validation_error) add up to {sum}, more than 1"
                 ),
             });
@@ -274,8 +282,10 @@ pub enum FaultKind {
     RateLimit,
     /// The provider's server error.
     ServerError,
-    /// Connection closed without a response.
+    /// Connection closed without a response, before handling.
     DropConnection,
+    /// Request handled, then the connection closed without the response.
+    DropResponse,
     /// Response body cut short.
     TruncatedJson,
     /// Response body made invalid JSON.
@@ -453,6 +463,7 @@ impl FaultTable {
             (FaultKind::RateLimit, cfg.rate_limit),
             (FaultKind::ServerError, cfg.server_error),
             (FaultKind::DropConnection, cfg.drop_connection),
+            (FaultKind::DropResponse, cfg.drop_response),
             (FaultKind::TruncatedJson, cfg.truncated_json),
             (FaultKind::MalformedJson, cfg.malformed_json),
             (FaultKind::NotFound, cfg.not_found),

@@ -84,7 +84,7 @@ pub use format::{ErrorFormat, GenericErrors};
 pub use inventory;
 pub use rand;
 pub use rand::rngs::StdRng;
-pub use sandbox::Sandbox;
+pub use sandbox::{RequestRecord, Sandbox};
 pub use server::{
     app, app_with, serve, spawn, spawn_with, EmulatorBase, RunningSandbox, ServeOptions,
 };
