@@ -1204,6 +1204,7 @@ impl Run<'_> {
             }
         }
         self.provider_error_faults().await;
+        self.lost_create_response().await;
         for status in [500u16, 503] {
             let name = format!("an injected {status} answers a temporary Provider error");
             match self
@@ -1304,6 +1305,67 @@ impl Run<'_> {
         match result {
             Ok(()) => self.pass(name),
             Err(e) => self.fail(name, describe(&e)),
+        }
+    }
+
+    /// A create whose response is lost (the provider did create the record) must not be sent
+    /// again by the retry policy: that would create a duplicate.
+    async fn lost_create_response(&mut self) {
+        let accepted = ORDER.iter().find_map(|r| {
+            let first = self.created.get(r)?.first()?;
+            let record: Record = serde_json::from_value(first.expected.clone()).ok()?;
+            Some((*r, record))
+        });
+        let Some((r, record)) = accepted else {
+            return;
+        };
+        let name = format!("{r}: a create whose response is lost is not sent again");
+        let before = self.sandbox.sandbox.requests_of(&self.token).len();
+        let set = self.sandbox.sandbox.set_faults(
+            self.scope(),
+            FaultConfig::new()
+                .drop_response(1.0)
+                .methods(["POST"])
+                .max_faults(1),
+        );
+        let cx = self
+            .cx()
+            .with_retry(RetryPolicy::new(3, Duration::from_millis(20)));
+        let result = match set {
+            Ok(()) => self.call(self.connector.create(&cx, record)).await,
+            Err(e) => Err(Error::Internal(e.to_string())),
+        };
+        self.sandbox.sandbox.clear_faults(&self.scope());
+        let log = self.sandbox.sandbox.requests_of(&self.token);
+        let lost_then_posted = log
+            .iter()
+            .skip(before)
+            .skip_while(|q| q.status.is_some())
+            .skip(1)
+            .filter(|q| q.method == "POST" && q.emulator == self.info.id)
+            .count();
+        match result {
+            Err(Error::Transport { .. }) if lost_then_posted == 0 => self.pass(name),
+            Err(Error::Transport { .. }) => self.fail(
+                name,
+                format!("{lost_then_posted} more POST(s) after the lost response"),
+            ),
+            Err(e) => self.fail(name, describe(&e)),
+            Ok(created) => {
+                // The record the provider did create is cleaned up with the others.
+                if let Some(id) = created.id().map(str::to_owned) {
+                    self.created.entry(r).or_default().push(Created {
+                        id,
+                        expected: Value::Null,
+                        fields: Vec::new(),
+                        record: created,
+                    });
+                }
+                self.fail(
+                    name,
+                    format!("the call succeeded after the lost response ({lost_then_posted} more POSTs)"),
+                );
+            }
         }
     }
 

@@ -48,6 +48,7 @@ async fn a_correct_connector_passes() {
         "contact: a text custom field survives create and get",
         "provider calls are recorded for raw, without the credential",
         "a provider slower than the call timeout answers Timeout",
+        "account: a create whose response is lost is not sent again",
     ] {
         let check = report.checks.iter().find(|c| c.name == expected);
         assert!(
@@ -90,6 +91,14 @@ async fn each_bug_fails_the_check_that_covers_it() {
         (
             Bug::LenientBodies,
             "a malformed JSON body answers Transport",
+        ),
+        (
+            Bug::DropsCustomFields,
+            "contact: a text custom field survives create and get",
+        ),
+        (
+            Bug::RetriesCreates,
+            "account: a create whose response is lost is not sent again",
         ),
     ];
     for (bug, check) in cases {

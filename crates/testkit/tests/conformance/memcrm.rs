@@ -364,6 +364,8 @@ pub enum Bug {
     LenientBodies,
     /// Never sends custom fields.
     DropsCustomFields,
+    /// Sends a create again when its answer is lost.
+    RetriesCreates,
 }
 
 pub struct MemCrm {
@@ -537,12 +539,13 @@ impl Connector for MemCrm {
                 list.truncate(1);
             }
         }
-        let v = self
-            .send(
-                cx,
-                ProviderRequest::post(ID, cx.url(&format!("/v1/{}", r.plural())), body),
-            )
-            .await?;
+        let req = ProviderRequest::post(ID, cx.url(&format!("/v1/{}", r.plural())), body);
+        let v = match self.send(cx, req.clone()).await {
+            Err(Error::Transport { .. }) if self.bug == Bug::RetriesCreates => {
+                self.send(cx, req).await?
+            }
+            other => other?,
+        };
         Self::unified(r, &v)
     }
 
