@@ -207,7 +207,8 @@ pub async fn run_conformance(
 ///   `Unauthorized`; a dropped connection, a truncated or a malformed body `Transport`; a slow
 ///   provider `Timeout`; a single 429 is retried by the core retry policy (when the provider's
 ///   rate limit is a 429); injected provider 404 / conflict / validation errors (where the
-///   emulator renders them) `NotFound` / `Conflict` / `InvalidInput` with provider details.
+///   emulator renders them) `NotFound` / `Conflict` / `InvalidInput` with provider details; a
+///   create whose response is lost (the record was created) is not sent again.
 /// * Provider calls are recorded in the context's recorder without the credential.
 pub async fn run_conformance_with(
     connector: Arc<dyn Connector>,
