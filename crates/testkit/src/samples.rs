@@ -151,7 +151,9 @@ fn value(
             );
         }
         let list = candidates(field);
-        let pick = list[attempt.min(list.len() - 1)];
+        let Some(pick) = list.get(attempt.min(list.len().saturating_sub(1))) else {
+            return Err(format!("testkit has no sample value for `{field}`"));
+        };
         return Ok(match kind(field) {
             Some(Kind::Enum) => json!({"value": pick}),
             _ => json!(pick),
