@@ -198,3 +198,20 @@ async fn known_failures_are_strict() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn assert_conformance_spawns_and_reports() {
+    let report = unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(Bug::None))).await;
+    assert_eq!(report.connector, "memcrm");
+    assert!(report.failures().next().is_none());
+    let failed = tokio::spawn(unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(
+        Bug::FakesUnsupported,
+    ))))
+    .await;
+    let panic = failed.expect_err("a failing connector panics").into_panic();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("FAIL  meeting: undeclared delete answers Unsupported"),
+        "{message}"
+    );
+}
