@@ -142,7 +142,9 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<WireWrite> {
         ));
     }
     let mut w = WireWrite::default();
-    if create || l.first_name.is_some() || l.last_name.is_some() {
+    // The lead's own name is set once, at creation; later name changes belong to the contact
+    // (an explicit `hs_lead_name` custom field still renames the lead).
+    if create {
         if let Some(name) = lead_name(l) {
             w.set("hs_lead_name", name);
         }
