@@ -386,23 +386,39 @@ async fn seed_data_is_linked_and_readable_through_the_connector() {
     let sb = sandbox().await;
     let token = "seeded-account";
     let emulator = sb.sandbox.emulator("hubspot");
-    assert!(emulator.seed_tenant(token, 3), "the hubspot emulator has a seed function");
+    assert!(
+        emulator.seed_tenant(token, 3),
+        "the hubspot emulator has a seed function"
+    );
     let cx = cx(&sb, token);
     let hs = hubspot();
     for r in Resource::ALL {
         let page = hs.list(&cx, r, &ListQuery::default()).await.unwrap();
         assert_eq!(page.items.len(), 3, "{r}");
     }
-    let contacts = hs.list(&cx, Resource::Contact, &ListQuery::default()).await.unwrap();
+    let contacts = hs
+        .list(&cx, Resource::Contact, &ListQuery::default())
+        .await
+        .unwrap();
     for c in &contacts.items {
-        let Record::Contact(c) = c else { panic!("not a contact") };
+        let Record::Contact(c) = c else {
+            panic!("not a contact")
+        };
         assert_eq!(c.account_ids.as_ref().map(Vec::len), Some(1));
         assert_eq!(c.deal_ids.as_ref().map(Vec::len), Some(1));
-        assert!(c.owner.as_ref().and_then(|o| o.name.as_ref()).is_some(), "owner resolved");
+        assert!(
+            c.owner.as_ref().and_then(|o| o.name.as_ref()).is_some(),
+            "owner resolved"
+        );
     }
-    let leads = hs.list(&cx, Resource::Lead, &ListQuery::default()).await.unwrap();
+    let leads = hs
+        .list(&cx, Resource::Lead, &ListQuery::default())
+        .await
+        .unwrap();
     for l in &leads.items {
-        let Record::Lead(l) = l else { panic!("not a lead") };
+        let Record::Lead(l) = l else {
+            panic!("not a lead")
+        };
         assert!(l.contact_id.is_some() && l.emails.is_some() && l.account_id.is_some());
     }
     sb.shutdown().await;
