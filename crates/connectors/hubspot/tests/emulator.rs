@@ -217,10 +217,31 @@ async fn unknown_properties_are_refused_until_created_then_round_trip() {
         .all(|f| f.remote_id.as_deref() != Some("favorite_food")));
     let all = cx.clone().with_setting("read_properties.contacts", "all");
     let full = hs.get_contact(&all, &id).await.unwrap();
-    assert!(full
+    let typed = full
         .custom_fields
         .iter()
-        .any(|f| f.remote_id.as_deref() == Some("favorite_food")));
+        .find(|f| f.remote_id.as_deref() == Some("favorite_food"))
+        .expect("read with read_properties=all");
+    assert_eq!(typed.value, json!(["Pizza", "burger"]));
+    assert_eq!(typed.name.as_deref(), Some("Favorite food"));
+    // The typed value writes back as the same HubSpot string.
+    let again = hs
+        .update_contact(
+            &all,
+            &id,
+            Contact {
+                custom_fields: vec![typed.clone()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let back = again
+        .custom_fields
+        .iter()
+        .find(|f| f.remote_id.as_deref() == Some("favorite_food"))
+        .unwrap();
+    assert_eq!(back.value, json!(["Pizza", "burger"]));
     let defs = hs
         .custom_field_definitions(&cx, Resource::Contact)
         .await
