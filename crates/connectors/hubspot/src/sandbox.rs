@@ -61,14 +61,6 @@ enum Obj {
 }
 
 impl Obj {
-    const ALL: [Obj; 5] = [
-        Obj::Contacts,
-        Obj::Companies,
-        Obj::Deals,
-        Obj::Meetings,
-        Obj::Leads,
-    ];
-
     fn parse(raw: &str) -> Option<Obj> {
         Some(match raw.to_ascii_lowercase().as_str() {
             "contacts" | "contact" | "0-1" => Obj::Contacts,
@@ -2303,7 +2295,6 @@ pub fn seed(sb: &Sandbox, token: &str, n: usize, rng: &mut StdRng) {
             refresh_lead_derived(&store, &lead);
         }
     }
-    let _ = Obj::ALL;
 }
 
 unicrm_sandbox::register_emulator! {
