@@ -742,6 +742,22 @@ impl Connector for HubSpot {
         let w = record_to_wire(&patch, false)?;
         let cx = self.prepare(cx).await?;
         let obj = object_of(resource);
+        if let Record::Contact(Contact {
+            source: Some(source),
+            ..
+        }) = &patch
+        {
+            // Read-only: accepted only when written back unchanged.
+            let now = client::get_object(&cx, obj, id, &["hs_analytics_source"], &[]).await?;
+            let stored = now
+                .properties
+                .get("hs_analytics_source")
+                .and_then(|v| v.as_deref())
+                .unwrap_or_default();
+            if stored != source.as_str() {
+                return Err(Error::invalid("source", contact::SOURCE_READ_ONLY));
+            }
+        }
         if w.properties.is_empty() {
             // Nothing to PATCH: still answer 404 for an unknown id.
             client::get_object(&cx, obj, id, &["hs_object_id"], &[]).await?;

@@ -444,3 +444,31 @@ async fn seed_data_is_linked_and_readable_through_the_connector() {
     }
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_read_only_source_is_accepted_back_unchanged_only() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "source-account");
+    let hs = hubspot();
+    let mut c = person("Src", "src@example.com");
+    c.source = Some("ORGANIC_SEARCH".into());
+    let err = hs.create_contact(&cx, c).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "source"));
+    let created = hs
+        .create_contact(&cx, person("Src", "src@example.com"))
+        .await
+        .unwrap();
+    let id = created.id.clone().unwrap();
+    // Written back as read (no source yet): accepted.
+    let mut back = created.clone();
+    back.job_title = Some("Engineer".into());
+    let updated = hs.update_contact(&cx, &id, back).await.unwrap();
+    assert_eq!(updated.job_title.as_deref(), Some("Engineer"));
+    let changed = Contact {
+        source: Some("DIRECT_TRAFFIC".into()),
+        ..Default::default()
+    };
+    let err = hs.update_contact(&cx, &id, changed).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "source"));
+    sb.shutdown().await;
+}

@@ -114,6 +114,9 @@ pub(crate) fn address_to_wire(w: &mut WireWrite, address: &Option<Address>, has_
     w.text("country", &a.country);
 }
 
+/// Why a contact's `source` cannot be written.
+pub const SOURCE_READ_ONLY: &str = "HubSpot sets a contact's source itself (hs_analytics_source is read-only); send a custom property in custom_fields instead";
+
 /// A HubSpot contact payload (record or create body) → unified contact.
 pub fn contact_from_wire(r: &WireRead) -> Result<Contact> {
     let mut emails: Vec<String> = r.prop("email").into_iter().collect();
@@ -161,11 +164,10 @@ pub fn contact_to_wire(c: &Contact, create: bool) -> Result<WireWrite> {
         &c.tags,
         "HubSpot contacts have no tags; send a contact property in custom_fields instead",
     )?;
-    if c.source.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(Error::invalid(
-            "source",
-            "HubSpot sets a contact's source itself (hs_analytics_source is read-only); send a custom property in custom_fields instead",
-        ));
+    // `source` is HubSpot's read-only `hs_analytics_source`: a create cannot set it; an update
+    // may carry it back unchanged (the connector compares it with the stored value).
+    if create && c.source.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(Error::invalid("source", SOURCE_READ_ONLY));
     }
     let mut w = WireWrite::default();
     w.text("firstname", &c.first_name);
