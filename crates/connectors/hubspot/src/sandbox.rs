@@ -329,6 +329,7 @@ const COMPANY_PROPS: &[PropDef] = &[
     ("industry", "Industry", "enumeration", "select", false),
     ("phone", "Phone Number", "string", "phonenumber", false),
     ("address", "Street Address", "string", "text", false),
+    ("address2", "Street Address 2", "string", "text", false),
     ("city", "City", "string", "text", false),
     ("state", "State/Region", "string", "text", false),
     ("zip", "Postal Code", "string", "text", false),
