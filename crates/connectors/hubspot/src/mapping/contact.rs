@@ -181,8 +181,17 @@ pub fn contact_to_wire(c: &Contact, create: bool) -> Result<WireWrite> {
                 ));
             }
         }
-        w.set("email", emails.first().cloned().unwrap_or_default());
-        w.additional_emails = emails.iter().skip(1).cloned().collect();
+        let primary = emails.first().cloned().unwrap_or_default();
+        w.set("email", primary.clone());
+        for e in emails.iter().skip(1) {
+            let seen = e.eq_ignore_ascii_case(&primary)
+                || w.additional_emails
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(e));
+            if !seen {
+                w.additional_emails.push(e.clone());
+            }
+        }
     }
     if let Some(phones) = &c.phone_numbers {
         if phones.len() > 2 {
@@ -269,6 +278,19 @@ mod tests {
         let w = contact_to_wire(&c, true).unwrap();
         assert_eq!(w.properties["email"], "a@x.io");
         assert_eq!(w.additional_emails, ["b@x.io"]);
+        let dup = Contact {
+            emails: Some(vec![
+                "a@x.io".into(),
+                "A@x.io".into(),
+                "b@x.io".into(),
+                "b@x.io".into(),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(
+            contact_to_wire(&dup, true).unwrap().additional_emails,
+            ["b@x.io"]
+        );
         let r = WireRead::parse(
             HsObject::Contacts,
             &json!({"id": "1", "properties": {"email": "a@x.io", "hs_additional_emails": "b@x.io;c@x.io"}}),
