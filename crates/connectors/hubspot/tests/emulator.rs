@@ -472,3 +472,46 @@ async fn a_read_only_source_is_accepted_back_unchanged_only() {
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "source"));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_calls_a_contact_create_makes() {
+    let sb = sandbox().await;
+    let recorder = Recorder::new();
+    let base = sb.base_url("hubspot");
+    let cx = cx(&sb, "wire-calls").with_recorder(recorder.clone());
+    let hs = hubspot();
+    let account = hs
+        .create(
+            &cx,
+            Record::Account(unicrm_core::Account {
+                name: Some("Biglytics".into()),
+                website: Some("biglytics.net".into()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let mut c = person("Bryan", "bcooper@biglytics.net");
+    c.emails = Some(vec![
+        "bcooper@biglytics.net".into(),
+        "bryan@personal.example".into(),
+    ]);
+    c.phone_numbers = Some(vec!["+1 877 929 0687".into()]);
+    c.account_ids = Some(vec![account.id().unwrap().to_owned()]);
+    c.owner = Some(Owner::id("6166860"));
+    hs.create_contact(&cx, c).await.unwrap();
+    let calls: Vec<serde_json::Value> = recorder
+        .calls()
+        .iter()
+        .map(|call| {
+            let mut v = serde_json::to_value(call).unwrap();
+            v["url"] = json!(call.url.replace(&base, "{base}"));
+            v["status"] = json!(call.status);
+            v
+        })
+        .collect();
+    let mut calls = serde_json::Value::Array(calls);
+    unicrm_testkit::redact(&mut calls);
+    unicrm_testkit::insta_settings().bind(|| insta::assert_json_snapshot!(calls));
+    sb.shutdown().await;
+}
