@@ -254,6 +254,12 @@ impl Client {
         Ok(token)
     }
 
+    /// The credentials in effect (after a refresh: the new access token, rotated refresh token
+    /// and `instance_url`).
+    pub fn credentials(&self) -> Result<unicrm_core::Credentials> {
+        Ok(self.context()?.credentials)
+    }
+
     /// `POST /sobjects/{Obj}/` → the `SaveResult`.
     pub async fn create(
         &self,

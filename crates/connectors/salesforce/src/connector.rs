@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use unicrm_core::{
-    AuthKind, Capability, Connector, ConnectorInfo, Context, CustomFieldDefinition,
+    AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
     CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
@@ -344,6 +344,18 @@ impl Connector for Salesforce {
     ) -> Result<Vec<CustomFieldDefinition>> {
         let describe = Client::new(cx)?.describe(object_of(resource)).await?;
         Ok(custom_field_definitions_from_describe(&describe))
+    }
+
+    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
+        let client = Client::new(cx)?;
+        let token = client.refresh().await?;
+        let mut credentials = client.credentials()?;
+        // Salesforce does not say when the new access token expires (the session timeout).
+        credentials.expires_at = None;
+        if token.refresh_token.is_none() {
+            credentials.refresh_token = cx.credentials.refresh_token.clone();
+        }
+        Ok(credentials)
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {
