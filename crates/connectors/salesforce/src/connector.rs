@@ -171,6 +171,35 @@ fn checked_id(resource: Resource, id: &str) -> Result<String> {
         })
 }
 
+/// Names the unified fields in a provider validation error (the provider's own field names stay
+/// in its details).
+fn with_unified_fields(resource: Resource, error: Error) -> Error {
+    match error {
+        Error::InvalidInput {
+            reason,
+            provider: Some(details),
+            ..
+        } if !details.fields.is_empty() => {
+            let object = object_of(resource);
+            let fields: Vec<String> = details
+                .fields
+                .iter()
+                .map(|f| {
+                    mapping::unified_field(object, f)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| f.clone())
+                })
+                .collect();
+            Error::InvalidInput {
+                field: fields.join(","),
+                reason,
+                provider: Some(details),
+            }
+        }
+        other => other,
+    }
+}
+
 fn soql_error(e: soql::SoqlError) -> Error {
     Error::invalid(e.field, e.reason)
 }
@@ -252,7 +281,10 @@ impl Connector for Salesforce {
         let mut body = record_to_wire(&record, Write::Create)?;
         let client = Client::new(cx)?;
         self.link_company(&client, &mut body).await?;
-        let saved = client.create(object_of(resource), body).await?;
+        let saved = client
+            .create(object_of(resource), body)
+            .await
+            .map_err(|e| with_unified_fields(resource, e))?;
         self.read(&client, resource, &saved.id).await
     }
 
@@ -326,7 +358,10 @@ impl Connector for Salesforce {
         let client = Client::new(cx)?;
         self.link_company(&client, &mut body).await?;
         if !body.is_empty() {
-            client.update(object_of(resource), &id, body).await?;
+            client
+                .update(object_of(resource), &id, body)
+                .await
+                .map_err(|e| with_unified_fields(resource, e))?;
         }
         self.read(&client, resource, &id).await
     }

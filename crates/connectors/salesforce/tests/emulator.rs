@@ -263,6 +263,7 @@ async fn provider_validation_errors_keep_code_and_fields() {
     record.passthrough.insert("LastName".into(), Value::Null);
     match Salesforce.create(&cx, Record::Contact(record)).await {
         Err(e @ Error::InvalidInput { .. }) => {
+            assert!(e.to_string().starts_with("last_name: "), "{e}");
             let details = e.provider_details().expect("provider details");
             assert_eq!(details.code.as_deref(), Some("REQUIRED_FIELD_MISSING"));
             assert_eq!(details.fields, vec!["LastName".to_owned()]);
@@ -382,4 +383,52 @@ async fn account_ids_link_the_contact_and_every_answer_reports_api_usage() {
         .and_then(connector_salesforce::wire::LimitInfo::parse)
         .expect("Sforce-Limit-Info");
     assert!(limit.used >= 3 && limit.limit == 100_000, "{limit:?}");
+}
+
+#[tokio::test]
+async fn updated_after_lists_only_records_changed_since() {
+    let sandbox = sandbox().await;
+    let cx = cx(&sandbox, "updated-after");
+    let mut ids = Vec::new();
+    let mut last_stamp = None;
+    for i in 0..3 {
+        let lead = Record::Lead(unicrm_core::Lead {
+            last_name: Some(format!("Lead {i}")),
+            company_name: Some("Express Logistics and Transport".into()),
+            ..Default::default()
+        });
+        let created = Salesforce.create(&cx, lead).await.expect("lead");
+        last_stamp = created.updated_at();
+        ids.push(created.id().expect("id").to_owned());
+    }
+    // Just after the last create, by the emulator's own clock.
+    let since = last_stamp.expect("updated_at") + chrono::Duration::milliseconds(1);
+    let patch = Record::Lead(unicrm_core::Lead {
+        status: Some(unicrm_core::EnumValue::unified("in_progress")),
+        ..Default::default()
+    });
+    let updated = Salesforce
+        .update(&cx, &ids[1], patch)
+        .await
+        .expect("update");
+    match &updated {
+        Record::Lead(l) => assert_eq!(
+            l.status.as_ref().and_then(|s| s.source_value.as_deref()),
+            Some("Working - Contacted")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let page = Salesforce
+        .list(
+            &cx,
+            Resource::Lead,
+            &ListQuery {
+                updated_after: Some(since),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
+    let listed: Vec<&str> = page.items.iter().filter_map(Record::id).collect();
+    assert_eq!(listed, [ids[1].as_str()]);
 }
