@@ -23,15 +23,18 @@ use crate::wire::{
     TokenResponse,
 };
 
-/// Salesforce's throttling answer: `403` with `REQUEST_LIMIT_EXCEEDED` ("Status Codes and Error
-/// Responses"), retried by the core retry policy like a 429.
+/// Salesforce's short-lived throttling answer: `403 REQUEST_LIMIT_EXCEEDED` for a concurrency
+/// limit ("ConcurrentPerOrgLongTxn Limit exceeded."), which frees up within seconds, so the core
+/// retry policy retries idempotent calls like a 429. The daily quota ("TotalRequests Limit
+/// exceeded.") only frees up as the 24-hour window moves: it is answered at once as
+/// `RateLimited`, never retried.
 pub fn is_request_limit(response: &ProviderResponse) -> bool {
     response.status == 403
         && serde_json::from_slice::<Vec<crate::wire::ApiError>>(&response.body).is_ok_and(
             |errors| {
-                errors
-                    .iter()
-                    .any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED")
+                errors.iter().any(|e| {
+                    e.error_code == "REQUEST_LIMIT_EXCEEDED" && e.message.starts_with("Concurrent")
+                })
             },
         )
 }
@@ -368,5 +371,32 @@ impl Client {
             )
             .await?;
         Self::ok(response)?.json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> ProviderResponse {
+        ProviderResponse {
+            provider: ID,
+            status,
+            headers: http::HeaderMap::new(),
+            body: body.as_bytes().to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn only_the_concurrency_limit_is_retried() {
+        let concurrent = r#"[{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+        let daily =
+            r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+        let forbidden =
+            r#"[{"message":"entity is read-only","errorCode":"INSUFFICIENT_ACCESS_OR_READONLY"}]"#;
+        assert!(is_request_limit(&response(403, concurrent)));
+        assert!(!is_request_limit(&response(403, daily)));
+        assert!(!is_request_limit(&response(403, forbidden)));
+        assert!(!is_request_limit(&response(403, "not json")));
     }
 }
