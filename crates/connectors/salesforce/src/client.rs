@@ -2,10 +2,11 @@
 //! Never builds unified types.
 //!
 //! Every REST call goes to `{instance_url}/services/data/{api_version}/…` with
-//! `Authorization: Bearer`. When Salesforce answers `401 INVALID_SESSION_ID` (or the token is
-//! known to be expired) and the account has a refresh token, the client refreshes through
-//! `POST {login}/services/oauth2/token` (`grant_type=refresh_token`), switches to the answer's
-//! `instance_url` (checked like any instance URL) and repeats the call once.
+//! `Authorization: Bearer`. [`Client::refresh`] renews the session through
+//! `POST {login}/services/oauth2/token` (`grant_type=refresh_token`) and switches to the answer's
+//! `instance_url` (checked like any instance URL); `Connector::refresh_credentials` uses it. With
+//! the `refresh_in_call` setting, a call answered `401 INVALID_SESSION_ID` (or made with a token
+//! known to be expired) refreshes once and is repeated.
 
 use std::sync::Mutex;
 
@@ -89,8 +90,10 @@ impl Client {
         })
     }
 
-    fn can_refresh(cx: &Context) -> bool {
-        cx.credentials.refresh_token.is_some() && cx.credentials.client_id.is_some()
+    fn can_refresh(&self, cx: &Context) -> bool {
+        self.settings().is_ok_and(|s| s.refresh_in_call)
+            && cx.credentials.refresh_token.is_some()
+            && cx.credentials.client_id.is_some()
     }
 
     /// Sends a call; on an expired session refreshes once and repeats it.
@@ -106,15 +109,13 @@ impl Client {
             .credentials
             .expires_at
             .is_some_and(|at| at <= Utc::now() + chrono::Duration::seconds(30));
-        if expired && Self::can_refresh(&cx) && !self.already_refreshed() {
+        if expired && self.can_refresh(&cx) && !self.already_refreshed() {
             self.refresh().await?;
         }
         let response = self
             .send_once(&method, &target, query, body.clone())
             .await?;
-        if response.status == 401
-            && !self.already_refreshed()
-            && Self::can_refresh(&self.context()?)
+        if response.status == 401 && !self.already_refreshed() && self.can_refresh(&self.context()?)
         {
             self.refresh().await?;
             return self.send_once(&method, &target, query, body).await;

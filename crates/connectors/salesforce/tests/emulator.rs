@@ -210,6 +210,25 @@ async fn an_expired_session_is_refreshed_once_and_the_call_repeated() {
     cx.credentials.access_token = Some(SecretString::from("expired-session".to_owned()));
     cx.credentials.refresh_token = Some(SecretString::from("refreshed-account".to_owned()));
     cx.credentials.client_id = Some("3MVG9-sandbox".into());
+    // Without `refresh_in_call` the caller refreshes (and stores) credentials itself.
+    let recorder = Recorder::new();
+    let plain = cx.clone().with_recorder(recorder.clone());
+    let account = Record::Account(unicrm_core::Account {
+        name: Some("Before refresh".into()),
+        ..Default::default()
+    });
+    assert!(matches!(
+        Salesforce.create(&plain, account).await,
+        Err(Error::Unauthorized { .. })
+    ));
+    assert!(recorder
+        .calls()
+        .iter()
+        .all(|c| !c.url.ends_with("/services/oauth2/token")));
+    let mut cx = cx.with_setting("refresh_in_call", "true");
+    cx.credentials.access_token = Some(SecretString::from("expired-session".to_owned()));
+    cx.credentials.refresh_token = Some(SecretString::from("refreshed-account".to_owned()));
+    cx.credentials.client_id = Some("3MVG9-sandbox".into());
     let recorder = Recorder::new();
     let cx = cx.with_recorder(recorder.clone());
     let record = Record::Account(unicrm_core::Account {
