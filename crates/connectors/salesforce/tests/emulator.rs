@@ -451,3 +451,40 @@ async fn updated_after_lists_only_records_changed_since() {
     let listed: Vec<&str> = page.items.iter().filter_map(Record::id).collect();
     assert_eq!(listed, [ids[1].as_str()]);
 }
+
+#[tokio::test]
+async fn seeded_orgs_list_realistic_linked_records() {
+    let sandbox = sandbox().await;
+    let token = "seeded";
+    assert!(sandbox.sandbox.emulator("salesforce").seed_tenant(token, 3));
+    let cx = cx(&sandbox, token);
+    for resource in Resource::ALL {
+        let page = Salesforce
+            .list(&cx, resource, &ListQuery::default())
+            .await
+            .unwrap_or_else(|e| panic!("{resource}: {e}"));
+        assert_eq!(page.items.len(), 3, "{resource}");
+        for item in &page.items {
+            let owner = item.owner().expect("owner");
+            assert!(owner.id.starts_with("005"), "{resource}: {owner:?}");
+            assert!(owner.name.is_some() && owner.email.is_some(), "{resource}");
+        }
+    }
+    let contacts = Salesforce
+        .list(&cx, Resource::Contact, &ListQuery::default())
+        .await
+        .expect("contacts");
+    for c in contacts.items {
+        let c = contact(c);
+        assert!(c.company_name.is_some() && c.account_ids.is_some(), "{c:?}");
+    }
+    let meetings = Salesforce
+        .list(&cx, Resource::Meeting, &ListQuery::default())
+        .await
+        .expect("meetings");
+    for m in meetings.items {
+        let Record::Meeting(m) = m else { panic!() };
+        assert!(m.deal_id.is_some() && m.account_id.is_some() && m.contact_ids.is_some());
+        assert!(m.end_time > m.start_time);
+    }
+}
