@@ -428,12 +428,7 @@ impl Gateway {
                 .clone()
                 .unwrap_or_else(|| connector.info().default_base_url.to_owned()),
         };
-        let mut credentials = entry.credentials.clone();
-        if a.environment == Environment::Test && credentials.instance_url.is_none() {
-            // The sandbox is the account's API host.
-            credentials.instance_url = Some(base.clone());
-        }
-        let mut cx = Context::new(base, credentials)
+        let mut cx = Context::new(base, entry.credentials.clone())
             .with_http(self.inner.http.clone())
             .with_owner_cache(entry.owners.clone())
             .sandboxed(a.environment == Environment::Test)
