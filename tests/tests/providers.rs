@@ -455,3 +455,261 @@ async fn page_ids_are_refused_naming_them() {
     assert!((400..500).contains(&s), "{s} {b}");
     assert!(b.to_string().contains("account-123"), "{b}");
 }
+
+// ------------------------------------------------------------------------- CRUD, both dialects
+
+/// (v1 create, v1 patch) of `resource` for `provider`; unified bodies are the same fields in
+/// snake_case. `n` makes unique values (e-mails must be unique on HubSpot).
+fn bodies(provider: &str, resource: &str, n: usize) -> (Value, Value) {
+    match (provider, resource) {
+        (_, "contact") => (
+            json!({"firstName": "Ada", "lastName": format!("Lovelace {n}"), "email": format!("ada{n}.{}@example.com", uuid::Uuid::new_v4().simple())}),
+            json!({"jobTitle": "Countess"}),
+        ),
+        (_, "lead") => (
+            json!({"firstName": "Grace", "lastName": format!("Hopper {n}"), "company": "Navy", "email": format!("grace{n}.{}@example.com", uuid::Uuid::new_v4().simple())}),
+            json!({"lastName": "Hopper-Murray"}),
+        ),
+        ("hubspot", "deal") => (
+            json!({"name": format!("Deal {n}"), "amount": 1500, "stage": "appointmentscheduled", "pipeline": "default"}),
+            json!({"amount": 2500}),
+        ),
+        (_, "deal") => (
+            json!({"name": format!("Deal {n}"), "amount": 1500, "stage": "Prospecting", "closeDate": "2025-06-30"}),
+            json!({"amount": 2500}),
+        ),
+        (_, "meeting") => (
+            json!({"title": format!("Kick-off {n}"), "startTime": "2025-05-01T09:00:00Z", "endTime": "2025-05-01T10:00:00Z"}),
+            json!({"location": "Room 1"}),
+        ),
+        (_, "account") => (
+            json!({"name": format!("Acme {n}"), "website": "https://acme.example"}),
+            json!({"description": "Maker of everything"}),
+        ),
+        _ => unreachable!("resource {resource}"),
+    }
+}
+
+fn snake(v: &Value) -> Value {
+    let Value::Object(o) = v else {
+        return v.clone();
+    };
+    Value::Object(
+        o.iter()
+            .map(|(k, v)| {
+                let mut s = String::new();
+                for c in k.chars() {
+                    if c.is_ascii_uppercase() {
+                        s.push('_');
+                        s.push(c.to_ascii_lowercase());
+                    } else {
+                        s.push(c);
+                    }
+                }
+                // Dialect "unified" spells e-mails and companies as StackOne does.
+                match s.as_str() {
+                    "email" => ("emails".to_owned(), json!([v])),
+                    "company" => ("company_name".to_owned(), v.clone()),
+                    _ => (s, v.clone()),
+                }
+            })
+            .collect(),
+    )
+}
+
+async fn crud(provider: &str) {
+    let h = start().await;
+    let connector = unicrm_registry::get(provider).expect("registered");
+    let acc = h.link_sandbox(provider, json!({})).await;
+    let user = h.store.account(&acc).await.unwrap().unwrap().end_user_id;
+    for resource in unicrm_core::Resource::ALL {
+        let (res, plural) = (resource.as_str(), resource.plural());
+        let supports = |op| connector.info().supports(resource, op);
+        use unicrm_core::Operation::*;
+        if !supports(Create) {
+            let (s, b, _) = json(
+                h.v1(Method::POST, &v1_path(res, provider, &user))
+                    .json(&bodies(provider, res, 0).0)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 501, "{provider} {res}: {b}");
+            continue;
+        }
+        // --- v1: create 3, get, list in pages of 2, update, delete.
+        let mut ids = vec![];
+        for n in 0..3 {
+            let (s, b, _) = json(
+                h.v1(Method::POST, &v1_path(res, provider, &user))
+                    .json(&bodies(provider, res, n).0)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 201, "{provider} {res}: {b}");
+            ids.push(b["data"]["data"]["id"].as_str().unwrap().to_owned());
+        }
+        let item = |id: &str| format!("/api/v1/{res}/{id}?provider={provider}&endUserId={user}");
+        let (s, b, _) = json(h.v1(Method::GET, &item(&ids[0])).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{provider} {res}: {b}");
+        assert_eq!(b["data"]["data"]["id"], json!(ids[0]));
+        let mut seen = vec![];
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("{}&limit=2", v1_path(res, provider, &user));
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (s, b, _) = json(h.v1(Method::GET, &path).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            assert!(b["data"]["data"].as_array().unwrap().len() <= 2);
+            seen.extend(
+                b["data"]["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_owned()),
+            );
+            match b["data"]["next"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        for id in &ids {
+            assert!(
+                seen.contains(id),
+                "{provider} {res}: {id} not listed in {seen:?}"
+            );
+        }
+        let (_, patch) = bodies(provider, res, 0);
+        if supports(Update) {
+            let (s, b, _) = json(
+                h.v1(Method::PATCH, &item(&ids[0]))
+                    .json(&patch)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            let (k, v) = patch.as_object().unwrap().iter().next().unwrap();
+            assert_eq!(&b["data"]["data"][k], v, "{provider} {res}: {b}");
+        }
+        if supports(Delete) {
+            let (s, b, _) = json(h.v1(Method::DELETE, &item(&ids[1])).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            let (s, b, _) = json(h.v1(Method::GET, &item(&ids[1])).send().await.unwrap()).await;
+            assert_eq!(s, 404, "{provider} {res}: {b}");
+        }
+
+        // --- unified: the same through /unified/crm, raw on every write.
+        let base = format!("/unified/crm/{plural}");
+        let mut uids = vec![];
+        for n in 10..13 {
+            let body = snake(&bodies(provider, res, n).0);
+            let (s, b, _) = json(
+                h.unified(Method::POST, &format!("{base}?raw=true"), &acc)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 200, "{provider} {res}: {body} → {b}");
+            assert_eq!(b["raw"][0]["method"], "POST", "{provider} {res}: {b}");
+            uids.push(b["data"]["id"].as_str().unwrap().to_owned());
+        }
+        let (s, b, _) = json(
+            h.unified(Method::GET, &format!("{base}/{}", uids[0]), &acc)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 200, "{provider} {res}: {b}");
+        let mut seen = vec![];
+        let mut next: Option<String> = None;
+        loop {
+            let mut path = format!("{base}?page_size=2");
+            if let Some(c) = &next {
+                path.push_str(&format!("&next={c}"));
+            }
+            let (s, b, _) = json(h.unified(Method::GET, &path, &acc).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            seen.extend(
+                b["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_owned()),
+            );
+            match b["next"].as_str() {
+                Some(c) => next = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        for id in &uids {
+            assert!(seen.contains(id), "{provider} {res}: {id} not listed");
+        }
+        if supports(Update) {
+            let patch = snake(&patch);
+            let (s, b, _) = json(
+                h.unified(Method::PATCH, &format!("{base}/{}?raw=true", uids[0]), &acc)
+                    .json(&patch)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            let (k, v) = patch.as_object().unwrap().iter().next().unwrap();
+            assert_eq!(&b["data"][k], v, "{provider} {res}: {b}");
+            assert!(b["raw"].as_array().is_some_and(|r| !r.is_empty()));
+        }
+        if supports(Delete) {
+            let (s, b, _) = json(
+                h.unified(
+                    Method::DELETE,
+                    &format!("{base}/{}?raw=true", uids[1]),
+                    &acc,
+                )
+                .send()
+                .await
+                .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 200, "{provider} {res}: {b}");
+            assert!(b["raw"].as_array().is_some_and(|r| !r.is_empty()));
+            let (s, b, _) = json(
+                h.unified(Method::GET, &format!("{base}/{}", uids[1]), &acc)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 404, "{provider} {res}: {b}");
+        } else {
+            let (s, b, _) = json(
+                h.unified(Method::DELETE, &format!("{base}/{}", uids[1]), &acc)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(s, 501, "{provider} {res}: {b}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn hubspot_crud_every_resource_both_dialects() {
+    crud("hubspot").await;
+}
+
+#[tokio::test]
+async fn salesforce_crud_every_resource_both_dialects() {
+    crud("salesforce").await;
+}
