@@ -11,10 +11,6 @@ use unicrm_core::dialect::Dialect;
 use unicrm_core::limit::RetryPolicy;
 use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
 
-/// How long cached keys and accounts are trusted before the store is asked again (changes made
-/// through this process invalidate at once; this bounds staleness across processes).
-const CACHE_TTL: Duration = Duration::from_secs(60);
-
 /// A linked account ready for calls: decrypted, split into connector credentials and settings.
 #[derive(Debug)]
 pub struct AccountEntry {
@@ -73,6 +69,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of one provider call.
     pub provider_timeout: Duration,
+    /// How long cached keys and linked accounts are trusted before the store is asked again.
+    /// Changes made through this process invalidate at once; this bounds how long a change made
+    /// by another gateway process on the same store takes to be seen.
+    pub cache_ttl: Duration,
     /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
     /// long `Retry-After` is answered as a 429 at once rather than slept through.
     pub retry: RetryPolicy,
@@ -84,6 +84,7 @@ impl Default for Config {
             sandbox_url: None,
             body_limit: 1024 * 1024,
             provider_timeout: Duration::from_secs(30),
+            cache_ttl: Duration::from_secs(30),
             retry: RetryPolicy::new(3, Duration::from_millis(200))
                 .max_delay(Duration::from_secs(2))
                 .max_total(Duration::from_secs(5)),
@@ -95,6 +96,12 @@ impl Config {
     /// Sets the sandbox URL.
     pub fn sandbox_url(mut self, url: impl Into<String>) -> Self {
         self.sandbox_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Sets how long cached keys and accounts are trusted.
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
         self
     }
 
@@ -199,7 +206,7 @@ impl Gateway {
         let hash = crypto::hash_key(key);
         if let Ok(map) = self.inner.caches.keys.read() {
             if let Some((p, env, at)) = map.get(&hash) {
-                if at.elapsed() < CACHE_TTL {
+                if at.elapsed() < self.inner.config.cache_ttl {
                     return Ok(Caller {
                         project: p.clone(),
                         env: *env,
@@ -286,7 +293,7 @@ impl Gateway {
     fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
         let map = self.inner.caches.accounts.read().ok()?;
         let (e, at) = map.get(id)?;
-        (at.elapsed() < CACHE_TTL).then(|| e.clone())
+        (at.elapsed() < self.inner.config.cache_ttl).then(|| e.clone())
     }
 
     /// A linked account by id, visible to `caller` only when it is of the caller's project and
@@ -348,7 +355,7 @@ impl Gateway {
         );
         let cached_id = self.inner.caches.by_user.read().ok().and_then(|m| {
             m.get(&key)
-                .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+                .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
                 .map(|(id, _)| id.clone())
         });
         if let Some(entry) = cached_id.and_then(|id| self.cached(&id)) {
