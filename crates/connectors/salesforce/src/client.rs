@@ -23,6 +23,19 @@ use crate::wire::{
     TokenResponse,
 };
 
+/// Salesforce's throttling answer: `403` with `REQUEST_LIMIT_EXCEEDED` ("Status Codes and Error
+/// Responses"), retried by the core retry policy like a 429.
+pub fn is_request_limit(response: &ProviderResponse) -> bool {
+    response.status == 403
+        && serde_json::from_slice::<Vec<crate::wire::ApiError>>(&response.body).is_ok_and(
+            |errors| {
+                errors
+                    .iter()
+                    .any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED")
+            },
+        )
+}
+
 /// Where a call goes, relative to the current instance (the instance may change on refresh).
 #[derive(Debug, Clone)]
 enum Target {
@@ -118,7 +131,8 @@ impl Client {
         body: Option<Value>,
     ) -> Result<ProviderResponse> {
         let cx = self.context()?;
-        let mut req = ProviderRequest::new(ID, method.clone(), self.url(target)?);
+        let mut req = ProviderRequest::new(ID, method.clone(), self.url(target)?)
+            .throttled_when(is_request_limit);
         for (k, v) in query {
             req = req.query(*k, v.clone());
         }

@@ -33,7 +33,6 @@ const CAPABILITIES: &[Capability] = &[
             "address",
             "owner",
             "source",
-            "account_ids",
             "custom_fields",
         ],
     },
