@@ -744,3 +744,55 @@ async fn pipedrive_crud_every_resource_both_dialects() {
 async fn close_crud_every_resource_both_dialects() {
     crud("close").await;
 }
+
+/// An expired OAuth token is refreshed through the connector before the call, and the new
+/// credentials are stored (so a rotated refresh token is never lost and the next call needs no
+/// refresh).
+#[tokio::test]
+async fn expired_oauth_credentials_are_refreshed_and_stored() {
+    let h = start().await;
+    let user = format!("oauth-{}", uuid::Uuid::new_v4());
+    let refresh = format!("rt-{}", uuid::Uuid::new_v4().simple());
+    let (s, b, _) = json(
+        h.v1(Method::POST, "/api/v1/accounts")
+            .json(
+                &json!({"provider": "hubspot", "endUserId": user, "credentials": {
+                "access_token": "stale-token", "refresh_token": refresh,
+                "client_id": "app-id", "client_secret": "app-secret",
+                "expires_at": "2020-01-01T00:00:00Z"}}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let acc = b["data"]["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("{}&raw=true", v1_path("contact", "hubspot", &user));
+    let (s, b, _) = json(h.v1(Method::GET, &path).send().await.unwrap()).await;
+    assert_eq!(s, 200, "{b}");
+    let raw = b["data"]["raw"].as_array().unwrap();
+    assert!(
+        raw.iter()
+            .any(|c| c["url"].as_str().unwrap().ends_with("/oauth/v1/token")),
+        "{b}"
+    );
+    assert!(
+        !b.to_string().contains(&refresh),
+        "raw leaks the refresh token"
+    );
+    let stored = h.store.account(&acc).await.unwrap().unwrap().credentials.0;
+    assert_ne!(stored["access_token"], "stale-token");
+    assert_eq!(stored["client_secret"], "app-secret");
+    let expires = chrono::DateTime::parse_from_rfc3339(&stored["expires_at"]).unwrap();
+    assert!(expires > chrono::Utc::now());
+    // The next call uses the stored token: no refresh.
+    let (s, b, _) = json(h.v1(Method::GET, &path).send().await.unwrap()).await;
+    assert_eq!(s, 200, "{b}");
+    let raw = b["data"]["raw"].as_array().unwrap();
+    assert!(
+        raw.iter()
+            .all(|c| !c["url"].as_str().unwrap().contains("/oauth/")),
+        "{b}"
+    );
+}

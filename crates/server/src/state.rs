@@ -26,6 +26,53 @@ pub struct AccountEntry {
     pub owners: OwnerCache,
 }
 
+/// Core credentials back as pairs (for storing refreshed credentials), keeping the
+/// gateway's own `base_url` / `setting.*` pairs of `previous`.
+pub fn join_credentials(c: &Credentials, previous: &CredentialPairs) -> CredentialPairs {
+    use secrecy::ExposeSecret;
+    let mut out: BTreeMap<String, String> = previous
+        .0
+        .iter()
+        .filter(|(k, _)| k.starts_with("setting.") || k.as_str() == "base_url")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.insert(k.to_owned(), v);
+        }
+    };
+    put(
+        "access_token",
+        c.access_token
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put(
+        "api_key",
+        c.api_key.as_ref().map(|s| s.expose_secret().to_owned()),
+    );
+    put(
+        "refresh_token",
+        c.refresh_token
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put("client_id", c.client_id.clone());
+    put(
+        "client_secret",
+        c.client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put("instance_url", c.instance_url.clone());
+    put(
+        "expires_at",
+        c.expires_at
+            .map(|t| unicrm_core::model::format_timestamp(&t)),
+    );
+    CredentialPairs(out)
+}
+
 /// Splits credential pairs into core credentials, settings and a base URL; names the bad pair.
 pub fn split_credentials(
     pairs: &CredentialPairs,
@@ -129,6 +176,7 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: reqwest::Client,
     caches: Caches,
+    refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -187,6 +235,7 @@ impl Gateway {
                 config,
                 http: unicrm_core::context::default_http_client(),
                 caches: Caches::default(),
+                refresh_locks: Default::default(),
             }),
         }
     }
@@ -448,6 +497,66 @@ impl Gateway {
             cx = cx.with_recorder(r);
         }
         Ok(cx)
+    }
+
+    /// When the account's OAuth access token is expired or about to (within a minute) and the
+    /// credentials can be refreshed, refreshes them through the connector, stores the new ones
+    /// (a rotated refresh token must not be lost) and answers the context with them. One refresh
+    /// at a time per account in this process.
+    pub async fn refresh_if_due(
+        &self,
+        target: &Target,
+        mut cx: Context,
+    ) -> unicrm_core::Result<Context> {
+        let due = |c: &Credentials| {
+            c.refresh_token.is_some()
+                && c.expires_at
+                    .is_some_and(|t| t <= chrono::Utc::now() + chrono::Duration::seconds(60))
+        };
+        if !due(&cx.credentials) {
+            return Ok(cx);
+        }
+        let account = &target.entry.account;
+        let lock = {
+            let mut map = self
+                .inner
+                .refresh_locks
+                .lock()
+                .map_err(|_| Error::Internal("refresh lock poisoned".into()))?;
+            map.entry(account.id.clone()).or_default().clone()
+        };
+        let _guard = lock.lock().await;
+        // Another request may have refreshed meanwhile: use what the store has now.
+        if let Ok(Some(current)) = self.inner.store.account(&account.id).await {
+            if let Ok((creds, _, _)) = split_credentials(&current.credentials) {
+                if !due(&creds) {
+                    self.invalidate_account(&account.id);
+                    cx.credentials = creds;
+                    return Ok(cx);
+                }
+            }
+        }
+        let fresh = target.connector.refresh_credentials(&cx).await?;
+        let pairs = join_credentials(&fresh, &account.credentials);
+        self.inner
+            .store
+            .update_account(&account.project_id, &account.id, Some(pairs), None)
+            .await
+            .map_err(|e| Error::Internal(format!("storing refreshed credentials: {e}")))?;
+        self.invalidate_account(&account.id);
+        tracing::info!(account = %account.id, "refreshed and stored OAuth credentials");
+        cx.credentials = fresh;
+        Ok(cx)
+    }
+
+    /// The context of a call on `target`: [`Gateway::context`], then [`Gateway::refresh_if_due`].
+    pub async fn call_context(
+        &self,
+        target: &Target,
+        recorder: Option<Recorder>,
+    ) -> unicrm_core::Result<Context> {
+        let cx = self.context(&target.entry, &*target.connector, recorder)?;
+        self.refresh_if_due(target, cx).await
     }
 
     /// Resolves the target of a call and builds its context.
