@@ -50,9 +50,15 @@ pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         .to_owned()
     });
     let field = attribute_in_message(&message);
+    let mut details = ProviderDetails::new(ID, status, message.clone());
+    if let Some(c) = code
+        .clone()
+        .or_else(|| (!kind.is_empty()).then(|| kind.clone()))
+    {
+        details = details.code(c);
+    }
     let details = Box::new(
-        ProviderDetails::new(ID, status, message.clone())
-            .code(code.clone().unwrap_or_else(|| kind.clone()))
+        details
             .fields(field.clone().into_iter().collect())
             .request_id(
                 headers

@@ -90,11 +90,7 @@ pub fn linked_records(m: &Meeting) -> Vec<Value> {
 
 fn check_no_home(m: &Meeting) -> Result<()> {
     if m.location.is_some() {
-        return Err(no_home(
-            "location",
-            "meetings",
-            "send it in the description or as a custom field",
-        ));
+        return Err(no_home("location", "meetings", "put it in the description"));
     }
     if m.outcome.is_some() {
         return Err(no_home(
