@@ -11,6 +11,7 @@ pub mod context;
 pub mod convert;
 pub mod dialect;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod limit;
 pub mod model;

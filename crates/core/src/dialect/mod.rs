@@ -51,6 +51,8 @@ fn path_error(path: &str, inner: &serde_json::Error) -> Error {
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some(end) = rest.find('`') {
             let name = &rest[..end];
+            // An empty key still gets a visible path.
+            let name = if name.is_empty() { "[\"\"]" } else { name };
             // serde_path_to_error already ends the path with the unknown key; add it if not.
             let field = if path.is_empty() {
                 name.to_owned()

@@ -1,0 +1,278 @@
+use serde_json::json;
+use unicrm_sandbox::{Sandbox, StoreError};
+
+use crate::{client, create, get_json, start, start_with, url};
+
+#[test]
+fn crud_and_listing_order() {
+    let sb = Sandbox::new(0).emulator("x");
+    let store = sb.tenant("tok");
+    let a = store
+        .insert("contacts", "a", json!({"name": "A", "tags": ["x"]}))
+        .unwrap();
+    let b = store.insert("contacts", "b", json!({"name": "B"})).unwrap();
+    store.insert("contacts", "c", json!({"name": "C"})).unwrap();
+    assert!(a.seq < b.seq);
+    assert_eq!(a.created_at, a.updated_at);
+    assert!(
+        b.created_at > a.created_at,
+        "server clock strictly increases"
+    );
+    assert_eq!(
+        store.insert("contacts", "a", json!({})),
+        Err(StoreError::AlreadyExists {
+            collection: "contacts".into(),
+            id: "a".into()
+        })
+    );
+    assert_eq!(store.get("contacts", "a").unwrap().data["name"], "A");
+    assert!(store.get("contacts", "zzz").is_none());
+    assert!(store.get("deals", "a").is_none());
+
+    let merged = store
+        .merge(
+            "contacts",
+            "a",
+            &json!({"name": null, "phone": "1", "tags": []}),
+        )
+        .unwrap();
+    assert_eq!(merged.data, json!({"phone": "1", "tags": []}));
+    assert_eq!(merged.created_at, a.created_at);
+    assert!(merged.updated_at > a.updated_at);
+    assert_eq!(merged.seq, a.seq);
+
+    let updated = store
+        .update("contacts", "b", |d| d["n"] = json!(2))
+        .unwrap();
+    assert_eq!(updated.data, json!({"name": "B", "n": 2}));
+    let replaced = store
+        .replace("contacts", "b", json!({"only": true}))
+        .unwrap();
+    assert_eq!(replaced.data, json!({"only": true}));
+    assert!(matches!(
+        store.update("contacts", "nope", |_| {}),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Updating does not move a record in the listing order.
+    let ids: Vec<_> = store.list("contacts").into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    let found = store.find("contacts", |r| r.data.get("only").is_some());
+    assert_eq!(found.len(), 1);
+    assert_eq!(store.find_one("contacts", |r| r.id == "c").unwrap().id, "c");
+    assert_eq!(store.count("contacts"), 3);
+
+    assert_eq!(store.delete("contacts", "b").unwrap().id, "b");
+    assert!(matches!(
+        store.delete("contacts", "b"),
+        Err(StoreError::NotFound { .. })
+    ));
+    let ids: Vec<_> = store.list("contacts").into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["a", "c"]);
+    // A re-inserted id goes to the end.
+    store.insert("contacts", "b", json!({})).unwrap();
+    let ids: Vec<_> = store.list("contacts").into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["a", "c", "b"]);
+    assert!(store.list("unknown").is_empty());
+}
+
+#[test]
+fn accounts_and_emulators_are_isolated() {
+    let root = Sandbox::new(0);
+    let hubspot = root.emulator("hubspot");
+    let salesforce = root.emulator("salesforce");
+    hubspot
+        .tenant("t1")
+        .insert("contacts", "1", json!({"who": "hs-t1"}))
+        .unwrap();
+    hubspot
+        .tenant("t2")
+        .insert("contacts", "1", json!({"who": "hs-t2"}))
+        .unwrap();
+    salesforce
+        .tenant("t1")
+        .insert("contacts", "1", json!({"who": "sf-t1"}))
+        .unwrap();
+    assert_eq!(
+        hubspot.tenant("t1").get("contacts", "1").unwrap().data["who"],
+        "hs-t1"
+    );
+    assert_eq!(
+        hubspot.tenant("t2").get("contacts", "1").unwrap().data["who"],
+        "hs-t2"
+    );
+    assert_eq!(
+        salesforce.tenant("t1").get("contacts", "1").unwrap().data["who"],
+        "sf-t1"
+    );
+    assert!(salesforce.tenant("t2").get("contacts", "1").is_none());
+    // Two handles of the same account share data.
+    let h1 = hubspot.tenant("t1");
+    let h2 = hubspot.tenant("t1");
+    h1.insert("contacts", "2", json!({})).unwrap();
+    assert_eq!(h2.count("contacts"), 2);
+    // reset_tenant forgets t1 everywhere, keeps t2.
+    root.reset_tenant("t1");
+    assert_eq!(hubspot.tenant("t1").count("contacts"), 0);
+    assert_eq!(salesforce.tenant("t1").count("contacts"), 0);
+    assert_eq!(hubspot.tenant("t2").count("contacts"), 1);
+    root.reset();
+    assert_eq!(hubspot.tenant("t2").count("contacts"), 0);
+}
+
+#[test]
+fn concurrent_inserts_are_all_kept() {
+    let sb = Sandbox::new(0);
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let sb = sb.clone();
+            std::thread::spawn(move || {
+                let store = sb.tenant("shared");
+                for _ in 0..100 {
+                    store
+                        .insert("items", sb.numeric_id(), json!({"t": t}))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let all = sb.tenant("shared").list("items");
+    assert_eq!(all.len(), 800);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+#[tokio::test]
+async fn http_tenants_do_not_see_each_other() {
+    let sb = start().await;
+    let id = create(&sb, "alice", json!({"name": "Alice's"})).await;
+    let (status, body) = get_json(&sb, "alice", &format!("/v1/items/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["name"], "Alice's");
+    let (status, _) = get_json(&sb, "bob", &format!("/v1/items/{id}")).await;
+    assert_eq!(status, 404);
+    let (_, list) = get_json(&sb, "bob", "/v1/items").await;
+    assert_eq!(list["results"], json!([]));
+    // Bob cannot delete or patch Alice's record either.
+    let resp = client()
+        .delete(url(&sb, &format!("/v1/items/{id}")))
+        .bearer_auth("bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let (status, _) = get_json(&sb, "alice", &format!("/v1/items/{id}")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn http_update_and_delete() {
+    let sb = start().await;
+    let id = create(
+        &sb,
+        "tok-ud",
+        json!({"name": "Zoë", "emails": ["a@x.example"]}),
+    )
+    .await;
+    let resp = client()
+        .patch(url(&sb, &format!("/v1/items/{id}")))
+        .bearer_auth("tok-ud")
+        .json(&json!({"emails": ["a@x.example", "b@x.example"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["name"], "Zoë");
+    assert_eq!(body["data"]["emails"][1], "b@x.example");
+    assert!(body["updatedAt"].as_str().unwrap() > body["createdAt"].as_str().unwrap());
+    let resp = client()
+        .delete(url(&sb, &format!("/v1/items/{id}")))
+        .bearer_auth("tok-ud")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let (status, _) = get_json(&sb, "tok-ud", &format!("/v1/items/{id}")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn http_reset_all_or_one_tenant() {
+    let sb = start().await;
+    create(&sb, "r1", json!({})).await;
+    create(&sb, "r2", json!({})).await;
+    let control = format!("{}/_sandbox/reset", sb.url());
+    let resp = client()
+        .post(&control)
+        .json(&json!({"tenant": "r1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(get_json(&sb, "r1", "/v1/items").await.1["total"], 0);
+    assert_eq!(get_json(&sb, "r2", "/v1/items").await.1["total"], 1);
+    let resp = client()
+        .post(&control)
+        .json(&json!({"tenat": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = client().post(&control).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(get_json(&sb, "r2", "/v1/items").await.1["total"], 0);
+}
+
+#[tokio::test]
+async fn seed_data_fills_new_accounts_repeatably() {
+    let a = Sandbox::new(42);
+    a.set_seed_data(5);
+    let b = Sandbox::new(42);
+    b.set_seed_data(5);
+    let sa = start_with(a).await;
+    let sb = start_with(b).await;
+    let (_, la) = get_json(&sa, "dev", "/v1/items?limit=100").await;
+    let (_, lb) = get_json(&sb, "dev", "/v1/items?limit=100").await;
+    assert_eq!(la["total"], 5);
+    let names = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["data"].clone())
+            .collect()
+    };
+    assert_eq!(names(&la), names(&lb), "same seed, same records");
+    for rec in names(&la) {
+        let email = rec["email"].as_str().unwrap();
+        assert!(
+            email.contains('@') && email.ends_with(".example"),
+            "{email}"
+        );
+        assert!(rec["name"].as_str().unwrap().contains(' '));
+    }
+    // Another account gets its own (different) records.
+    let (_, other) = get_json(&sa, "dev2", "/v1/items?limit=100").await;
+    assert_eq!(other["total"], 5);
+    assert_ne!(names(&other), names(&la));
+
+    // Explicit seeding through the control endpoint.
+    let resp = client()
+        .post(format!("{}/_sandbox/seed", sa.url()))
+        .json(&json!({"emulator": "testemu", "tenant": "dev", "n": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(get_json(&sa, "dev", "/v1/items").await.1["total"], 8);
+    let resp = client()
+        .post(format!("{}/_sandbox/seed", sa.url()))
+        .json(&json!({"emulator": "nope", "tenant": "dev", "n": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+}

@@ -1,0 +1,132 @@
+//! # unicrm-testkit
+//!
+//! What every connector's tests share:
+//!
+//! * [`run_conformance`]: the conformance suite every connector passes against its own sandbox
+//!   emulator (see the function for the list of checks);
+//! * [`insta_settings`] / [`redact`]: snapshot settings that redact ids and timestamps;
+//! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid.
+//!
+//! ```no_run
+//! # async fn run(connector: std::sync::Arc<dyn unicrm_core::Connector>) {
+//! let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.expect("sandbox");
+//! match unicrm_testkit::run_conformance(connector, &sandbox).await {
+//!     Ok(report) => println!("{report}"),
+//!     Err(failure) => panic!("{failure}"),
+//! }
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod conformance;
+mod samples;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use conformance::{
+    run_conformance, run_conformance_with, sandbox_context, Check, Failure, Options, Outcome,
+    Report,
+};
+
+/// Keys whose values differ on every run: ids and timestamps, in both the unified spellings and
+/// the common provider spellings. [`insta_settings`] and [`redact`] replace them.
+pub const REDACTED_KEYS: &[(&str, &str)] = &[
+    ("id", "[id]"),
+    ("remote_id", "[id]"),
+    ("Id", "[id]"),
+    ("hs_object_id", "[id]"),
+    ("correlationId", "[id]"),
+    ("requestId", "[id]"),
+    ("created_at", "[timestamp]"),
+    ("updated_at", "[timestamp]"),
+    ("createdAt", "[timestamp]"),
+    ("updatedAt", "[timestamp]"),
+    ("CreatedDate", "[timestamp]"),
+    ("LastModifiedDate", "[timestamp]"),
+    ("SystemModstamp", "[timestamp]"),
+    ("createdate", "[timestamp]"),
+    ("lastmodifieddate", "[timestamp]"),
+    ("hs_lastmodifieddate", "[timestamp]"),
+];
+
+/// insta settings for snapshots of unified records and provider payloads: every key of
+/// [`REDACTED_KEYS`] at any depth is redacted, and maps are sorted.
+///
+/// ```ignore
+/// unicrm_testkit::insta_settings().bind(|| insta::assert_json_snapshot!(record));
+/// ```
+pub fn insta_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_sort_maps(true);
+    for (key, replacement) in REDACTED_KEYS {
+        settings.add_redaction(&format!(".**.{key}"), *replacement);
+        settings.add_redaction(&format!(".{key}"), *replacement);
+    }
+    settings
+}
+
+/// Redacts every key of [`REDACTED_KEYS`] (at any depth, non-null values only) in a JSON value,
+/// for assertions or snapshots outside insta settings.
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match REDACTED_KEYS.iter().find(|(k, _)| k == key) {
+                    Some((_, replacement)) if !v.is_null() => {
+                        *v = Value::String((*replacement).to_owned());
+                    }
+                    _ => redact(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// Why a fixture could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixtureError {
+    /// The file could not be read.
+    #[error("fixture {path}: cannot read: {source}")]
+    Read {
+        /// The path tried.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON.
+    #[error("fixture {path}: invalid JSON: {source}")]
+    Json {
+        /// The path tried.
+        path: PathBuf,
+        /// The parse error (with line and column).
+        source: serde_json::Error,
+    },
+}
+
+/// Reads and parses a JSON fixture (a relative path is relative to the current directory, which
+/// `cargo test` sets to the package root).
+pub fn try_load_fixture(path: impl AsRef<Path>) -> Result<Value, FixtureError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| FixtureError::Json {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Reads and parses a JSON fixture, panicking with the path and reason when it cannot (for tests).
+#[track_caller]
+pub fn load_fixture(path: impl AsRef<Path>) -> Value {
+    match try_load_fixture(path) {
+        Ok(value) => value,
+        Err(e) => panic!("{e}"),
+    }
+}
