@@ -162,6 +162,12 @@ pub async fn get_workspace_member(cx: &Context, id: &str) -> Result<wire::Worksp
         .data)
 }
 
+/// `GET /v2/self`: the token's workspace and `authorized_by_workspace_member_id` (the member who
+/// authorized it; `null` for some tokens).
+pub async fn get_self(cx: &Context) -> Result<Value> {
+    send_json(cx, request(cx, Method::GET, "/v2/self")).await
+}
+
 /// `POST /v2/meetings`.
 pub async fn create_meeting(cx: &Context, body: Value) -> Result<wire::Meeting> {
     let req = request(cx, Method::POST, "/v2/meetings").json(body);

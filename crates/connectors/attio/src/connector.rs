@@ -36,7 +36,6 @@ static CAPABILITIES: [Capability; 4] = [
             "phone_numbers",
             "company_name",
             "job_title",
-            "address",
             "account_ids",
             "deal_ids",
             "custom_fields",
@@ -72,7 +71,7 @@ static CAPABILITIES: [Capability; 4] = [
     Capability {
         resource: Resource::Account,
         operations: ALL,
-        fields: &["name", "website", "description", "address", "custom_fields"],
+        fields: &["name", "website", "description", "custom_fields"],
     },
 ];
 
@@ -181,7 +180,9 @@ impl Attio {
         Ok(())
     }
 
-    async fn prepare(&self, cx: &Context, record: &mut Record) -> Result<()> {
+    /// Lookups a write needs before mapping: the company of a `company_name`, the currency check,
+    /// and (create only) the default deal owner.
+    async fn prepare(&self, cx: &Context, record: &mut Record, creating: bool) -> Result<()> {
         match record {
             Record::Contact(c) if c.account_ids.is_none() => {
                 if let Some(name) = c.company_name.clone().filter(|n| !n.trim().is_empty()) {
@@ -191,6 +192,18 @@ impl Attio {
             Record::Deal(d) => {
                 if let Some(cur) = d.currency.clone() {
                     self.check_currency(cx, &cur).await?;
+                }
+                // Attio requires a deal owner; like Attio's own "current user" default, a deal
+                // created without one is owned by the member who authorized the token.
+                if creating && d.owner.is_none() {
+                    let me = client::get_self(cx).await?;
+                    if let Some(id) = me
+                        .get("authorized_by_workspace_member_id")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                    {
+                        d.owner = Some(Owner::id(id));
+                    }
                 }
             }
             _ => {}
@@ -359,7 +372,7 @@ impl Connector for Attio {
         }
         let object = object_of(resource)
             .ok_or_else(|| Error::unsupported(ID, resource, Operation::Create))?;
-        self.prepare(cx, &mut record).await?;
+        self.prepare(cx, &mut record, true).await?;
         let body = mapping::record_body(values_of(&record)?);
         let created = client::create_record(cx, object, body).await?;
         let mut out = record_from_wire(resource, &created)?;
@@ -408,7 +421,7 @@ impl Connector for Attio {
                 c.last_name = c.last_name.take().or(current.last_name);
             }
         }
-        self.prepare(cx, &mut patch).await?;
+        self.prepare(cx, &mut patch, false).await?;
         let body = mapping::record_body(values_of(&patch)?);
         let updated = client::update_record(cx, object, id, body).await?;
         let mut out = record_from_wire(resource, &updated)?;

@@ -395,6 +395,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             "/v2/objects/{object}/attributes/{attribute}/statuses",
             get(list_statuses),
         )
+        .route("/v2/self", get(identify))
         .route("/v2/workspace_members", get(list_members))
         .route("/v2/workspace_members/{id}", get(get_member))
         .route("/v2/meetings", get(list_meetings).post(create_meeting))
@@ -901,6 +902,27 @@ async fn list_statuses(
     Path((object, attribute)): Path<(String, String)>,
 ) -> Response {
     respond(list_choices(&token, &object, &attribute, "status"))
+}
+
+/// `GET /v2/self` for an active token.
+async fn identify(TenantToken(token): TenantToken) -> Response {
+    let member = members(&token)[0]["id"]["workspace_member_id"].clone();
+    respond(ok(json!({
+        "active": true,
+        "scope": "record_permission:read-write object_configuration:read user_management:read meeting:read-write",
+        "client_id": stable_uuid(&[&token, "client"]),
+        "token_type": "Bearer",
+        "exp": null,
+        "iat": 1_700_000_000,
+        "sub": workspace_id(&token),
+        "aud": stable_uuid(&[&token, "client"]),
+        "iss": "attio.com",
+        "authorized_by_workspace_member_id": member,
+        "workspace_id": workspace_id(&token),
+        "workspace_name": "Sandbox",
+        "workspace_slug": "sandbox",
+        "workspace_logo_url": null,
+    })))
 }
 
 async fn list_members(TenantToken(token): TenantToken) -> Response {

@@ -142,7 +142,7 @@ async fn lists_page_by_offset_and_filter_by_change_time() {
             )
             .await
             .unwrap();
-        assert_eq!(a.website, Some(format!("c{i}.example")));
+        assert_eq!(a.website, Some(format!("https://c{i}.example")));
         ids.push(a.id.unwrap());
     }
     let mut seen = Vec::new();
@@ -164,9 +164,26 @@ async fn lists_page_by_offset_and_filter_by_change_time() {
     assert_eq!(seen, ids);
 
     // Only the record changed after `t` comes back.
-    // The sandbox clock runs strictly ahead of the wall clock under bursts of writes.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let t = Utc::now();
+    // Only the record changed after every record so far comes back (times from the sandbox
+    // clock, which runs strictly ahead of the wall clock under bursts of writes).
+    let all = c
+        .list(
+            &cx,
+            Resource::Account,
+            &ListQuery {
+                page_size: Some(100),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let t = all
+        .items
+        .iter()
+        .filter_map(|r| r.updated_at())
+        .max()
+        .unwrap()
+        + chrono::Duration::milliseconds(1);
     c.update_account(
         &cx,
         &ids[3],

@@ -7,7 +7,7 @@ use unicrm_core::Account;
 /// Company attributes the account fields map to (everything else is a custom field).
 pub const KNOWN: &[&str] = &["name", "domains", "description", "primary_location"];
 
-/// A company record as a unified account (`website` is the first domain).
+/// A company record as a unified account (`website` is `https://` + the first domain).
 pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
     let v = &record.values;
     let (created_at, updated_at) = record_times(record)?;
@@ -21,7 +21,7 @@ pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
         id: Some(record.id.record_id.clone()),
         remote_id: Some(record.id.record_id.clone()),
         name: first_str(v, "name", "value"),
-        website: domains.first().cloned(),
+        website: domains.first().map(|d| format!("https://{d}")),
         description: first_str(v, "description", "value"),
         address: address_from_location(v, "primary_location"),
         custom_fields,
@@ -106,4 +106,15 @@ pub fn account_to_wire(a: &Account) -> Result<Map<String, Value>> {
     }
     put_custom_and_passthrough(&mut values, &a.custom_fields, &a.passthrough)?;
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn domain_of_keeps_the_host() {
+        assert_eq!(
+            super::domain_of("https://7f6f2ccd-0.example.com").unwrap(),
+            "7f6f2ccd-0.example.com"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod contact;
+pub mod country;
 pub mod deal;
 pub mod meeting;
 
@@ -204,7 +205,8 @@ pub fn address_from_location(values: &Map<String, Value>, slug: &str) -> Option<
 }
 
 /// A unified address as the value of a `location` attribute: `[]` clears it, else one location
-/// with up to four street lines and an ISO 3166-1 alpha-2 `country_code`.
+/// with up to four street lines and an ISO 3166-1 alpha-2 `country_code` (a country name is
+/// converted to its code).
 pub fn location_from_address(field: &str, a: &Address) -> Result<Value> {
     if a.is_empty() {
         return Ok(json!([]));
@@ -227,17 +229,15 @@ pub fn location_from_address(field: &str, a: &Address) -> Result<Value> {
     }
     let country = match a.country.as_deref().map(str::trim) {
         None | Some("") => Value::Null,
-        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            Value::String(c.to_ascii_uppercase())
-        }
-        Some(c) => {
-            return Err(Error::invalid(
-                format!("{field}.country"),
-                format!(
-                    "Attio stores a country as an ISO 3166-1 alpha-2 code (e.g. \"US\"), got {c:?}"
-                ),
-            ))
-        }
+        Some(c) => match country::country_code(c) {
+            Some(code) => Value::String(code.to_owned()),
+            None => {
+                return Err(Error::invalid(
+                    format!("{field}.country"),
+                    format!("Attio stores a country as an ISO 3166-1 alpha-2 code (e.g. \"US\"); {c:?} is neither a code nor a country name unicrm knows"),
+                ))
+            }
+        },
     };
     let line = |i: usize| {
         lines
