@@ -194,7 +194,15 @@ fn value(
         "start_time" => json!("2030-01-15T10:00:00Z"),
         "end_time" => json!("2030-01-15T11:00:00Z"),
         "location" => json!("Zürich HQ, Raum 3"),
-        "website" => json!("https://example.com"),
+        // One host per sample: some CRMs keep company domains unique (Attio's `domains`).
+        "website" => {
+            let host: String = run
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            json!(format!("https://{host}-{n}.example.com"))
+        }
         "account_ids" => json!([link(&links.account, "account")?]),
         "contact_ids" => json!([link(&links.contact, "contact")?]),
         "account_id" => json!(link(&links.account, "account")?),
