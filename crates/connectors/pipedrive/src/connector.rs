@@ -212,8 +212,15 @@ fn is_meeting(obj: &Map<String, Value>) -> bool {
     text(obj, "type").as_deref() == Some(config::MEETING_TYPE)
 }
 
-/// Memo of organization names read during one call.
-type OrgNames = HashMap<String, Option<String>>;
+/// What one call has read already: organization names and persons (by id).
+#[derive(Debug, Default)]
+struct Memo {
+    org_names: HashMap<String, Option<String>>,
+    persons: HashMap<String, Map<String, Value>>,
+}
+
+/// Most ids one `ids=` list call takes ("up to 100 entity ids").
+const IDS_PER_CALL: usize = 100;
 
 impl Pipedrive {
     /// Checks the base URL, uses the account's company domain when known, and refreshes an
@@ -268,9 +275,72 @@ impl Pipedrive {
         }
     }
 
-    /// The name of organization `id` (memoised in `names`); `None` when it cannot be read.
-    async fn org_name(&self, cx: &Context, id: &str, names: &mut OrgNames) -> Option<String> {
-        if let Some(n) = names.get(id) {
+    /// Reads the records with `ids` in batches (`GET /api/v2/{object}?ids=…`, "up to 100 entity
+    /// ids"); ids it cannot read are simply absent (read one by one later).
+    async fn prefetch(
+        &self,
+        cx: &Context,
+        obj: PdObject,
+        ids: Vec<String>,
+    ) -> HashMap<String, Map<String, Value>> {
+        let mut ids: Vec<String> = ids.into_iter().filter(|i| is_numeric_id(i)).collect();
+        ids.sort();
+        ids.dedup();
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_CALL) {
+            let joined = chunk.join(",");
+            match client::list(cx, obj, config::PAGE_MAX, None, None, &[("ids", joined)]).await {
+                Ok(page) => out.extend(
+                    page.items
+                        .into_iter()
+                        .filter_map(|r| crate::mapping::id_string(r.get("id")).map(|id| (id, r))),
+                ),
+                Err(e) => {
+                    tracing::debug!(error = %e, "Pipedrive batch read failed; reading one by one")
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads the organizations (names) and persons a page of records refers to, in batches.
+    async fn prefetch_page(&self, cx: &Context, records: &[Record], memo: &mut Memo) {
+        let person_ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Lead(l) => l.contact_id.clone(),
+                _ => None,
+            })
+            .filter(|id| !memo.persons.contains_key(id))
+            .collect();
+        if !person_ids.is_empty() {
+            let persons = self.prefetch(cx, PdObject::Persons, person_ids).await;
+            memo.persons.extend(persons);
+        }
+        let mut org_ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Contact(c) => c.account_ids.as_ref().and_then(|a| a.first()).cloned(),
+                Record::Lead(l) => l.account_id.clone(),
+                _ => None,
+            })
+            .collect();
+        org_ids.extend(
+            memo.persons
+                .values()
+                .filter_map(|p| crate::mapping::id_string(p.get("org_id"))),
+        );
+        org_ids.retain(|id| !memo.org_names.contains_key(id));
+        if !org_ids.is_empty() {
+            let orgs = self.prefetch(cx, PdObject::Organizations, org_ids).await;
+            memo.org_names
+                .extend(orgs.into_iter().map(|(id, o)| (id, text(&o, "name"))));
+        }
+    }
+
+    /// The name of organization `id` (memoised); `None` when it cannot be read.
+    async fn org_name(&self, cx: &Context, id: &str, memo: &mut Memo) -> Option<String> {
+        if let Some(n) = memo.org_names.get(id) {
             return n.clone();
         }
         let name = match client::get(cx, PdObject::Organizations, id).await {
@@ -280,33 +350,38 @@ impl Pipedrive {
                 None
             }
         };
-        names.insert(id.to_owned(), name.clone());
+        memo.org_names.insert(id.to_owned(), name.clone());
         name
     }
 
     /// Completes a record read from Pipedrive: owner, a contact's company name, a lead's person
     /// fields and company name.
-    async fn enrich(&self, cx: &Context, record: &mut Record, names: &mut OrgNames) -> Result<()> {
+    async fn enrich(&self, cx: &Context, record: &mut Record, memo: &mut Memo) -> Result<()> {
         match record {
             Record::Contact(c) => {
                 if let Some(org) = c.account_ids.as_ref().and_then(|a| a.first()).cloned() {
-                    c.company_name = self.org_name(cx, &org, names).await;
+                    c.company_name = self.org_name(cx, &org, memo).await;
                 }
             }
             Record::Lead(l) => {
                 let mut company = match l.account_id.clone() {
-                    Some(org) => self.org_name(cx, &org, names).await,
+                    Some(org) => self.org_name(cx, &org, memo).await,
                     None => None,
                 };
                 if let Some(pid) = l.contact_id.clone() {
-                    match client::get(cx, PdObject::Persons, &pid).await {
+                    let known = memo.persons.get(&pid).cloned();
+                    let read = match known {
+                        Some(p) => Ok(p),
+                        None => client::get(cx, PdObject::Persons, &pid).await,
+                    };
+                    match read {
                         Ok(p) => {
                             let person = contact::contact_from_wire(&p)?;
                             if company.is_none() {
                                 if let Some(org) =
                                     person.account_ids.as_ref().and_then(|a| a.first())
                                 {
-                                    company = self.org_name(cx, org, names).await;
+                                    company = self.org_name(cx, org, memo).await;
                                 }
                             }
                             lead::apply_person(l, &person, company.clone());
@@ -447,7 +522,7 @@ impl Pipedrive {
         if let Record::Contact(c) = &mut record {
             c.deal_ids = Some(self.deals_of_person(cx, id).await?);
         }
-        self.enrich(cx, &mut record, &mut OrgNames::new()).await?;
+        self.enrich(cx, &mut record, &mut Memo::default()).await?;
         Ok(record)
     }
 
@@ -612,12 +687,14 @@ impl Pipedrive {
                 break;
             }
         }
-        let mut names = OrgNames::new();
-        let mut items = Vec::with_capacity(objects.len());
-        for o in objects {
-            let mut record = record_from_wire(resource, &Value::Object(o))?;
-            self.enrich(cx, &mut record, &mut names).await?;
-            items.push(record);
+        let mut items = objects
+            .into_iter()
+            .map(|o| record_from_wire(resource, &Value::Object(o)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut memo = Memo::default();
+        self.prefetch_page(cx, &items, &mut memo).await;
+        for record in &mut items {
+            self.enrich(cx, record, &mut memo).await?;
         }
         Ok(Page {
             items,
@@ -647,21 +724,23 @@ impl Pipedrive {
             .unwrap_or(config::DEFAULT_PAGE_SIZE)
             .clamp(1, config::PAGE_MAX);
         let page = client::list_leads(cx, start, limit, None).await?;
-        let mut names = OrgNames::new();
         let mut items = Vec::with_capacity(page.items.len());
         for o in page.items {
-            let mut record = record_from_wire(Resource::Lead, &Value::Object(o))?;
+            let record = record_from_wire(Resource::Lead, &Value::Object(o))?;
             // v1 leads have no `updated_since`: filter on `update_time` here.
-            if let Some(ms) = since {
-                if record
+            let older = since.is_some_and(|ms| {
+                record
                     .updated_at()
                     .is_some_and(|u| u.timestamp_millis() < ms)
-                {
-                    continue;
-                }
+            });
+            if !older {
+                items.push(record);
             }
-            self.enrich(cx, &mut record, &mut names).await?;
-            items.push(record);
+        }
+        let mut memo = Memo::default();
+        self.prefetch_page(cx, &items, &mut memo).await;
+        for record in &mut items {
+            self.enrich(cx, record, &mut memo).await?;
         }
         Ok(Page {
             items,

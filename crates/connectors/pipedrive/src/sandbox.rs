@@ -7,7 +7,7 @@
 //!   `GET|PATCH|DELETE /api/v2/{…}/{id}`: numeric ids, `{"success": true, "data": …}` answers
 //!   (200 on create), cursor paging (`limit` ≤ 500, default 100; `additional_data.next_cursor`,
 //!   `null` at the end), `updated_since`, `sort_by` (`id`, `update_time`, `add_time`) and
-//!   `sort_direction`, the `person_id` / `org_id` / `owner_id` / `deal_id` filters;
+//!   `sort_direction`, the `ids` (≤ 100) and `person_id` / `org_id` / `owner_id` / `deal_id` filters;
 //! * `GET /api/v2/{persons,organizations}/search` (`term`, `fields`, `exact_match`, `limit`);
 //! * `GET /api/v2/{personFields,organizationFields,dealFields,activityFields}`;
 //! * API v1 `GET|POST /v1/leads` (201 on create, UUID ids, `start`/`limit` paging with
@@ -664,8 +664,18 @@ async fn list_v2(sb: Sandbox, token: String, q: Option<String>, obj: Obj) -> Res
                 .map(|v| (*k, v))
         })
         .collect();
+    let ids: Option<Vec<String>> = param(&pairs, "ids").map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    if ids.as_ref().is_some_and(|i| i.len() > 100) {
+        return bad("Validation failed: ids: Parameter 'ids' must have at most 100 items");
+    }
     let mut records = store.find(obj.collection(), |r| {
-        since.is_none_or(|s| r.updated_at >= s)
+        ids.as_ref().is_none_or(|i| i.contains(&r.id))
+            && since.is_none_or(|s| r.updated_at >= s)
             && filters
                 .iter()
                 .all(|(k, v)| r.data.get(*k).and_then(Value::as_i64) == Some(*v))

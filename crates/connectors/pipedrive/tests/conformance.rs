@@ -354,3 +354,49 @@ async fn oauth_refresh_keeps_the_account() {
         .expect("list after refresh");
     assert!(page.items.is_empty());
 }
+
+#[tokio::test]
+async fn seeded_accounts_list_with_batched_reads() {
+    let sb = sandbox().await;
+    let token = "seeded";
+    assert!(sb.sandbox.emulator("pipedrive").seed_tenant(token, 5));
+    let recorder = unicrm_core::Recorder::new();
+    let cx = cx(&sb, token).with_recorder(recorder.clone());
+    let pd = Pipedrive::default();
+    for r in [
+        Resource::Account,
+        Resource::Contact,
+        Resource::Deal,
+        Resource::Meeting,
+    ] {
+        let page = pd.list(&cx, r, &ListQuery::default()).await.expect("list");
+        assert_eq!(page.items.len(), 5, "{r}");
+        assert!(page.next_cursor.is_none(), "{r}");
+    }
+    let before = recorder.calls().len();
+    let leads = pd
+        .list(&cx, Resource::Lead, &ListQuery::default())
+        .await
+        .expect("leads");
+    assert_eq!(leads.items.len(), 5);
+    for l in &leads.items {
+        let Record::Lead(l) = l else { panic!("lead") };
+        assert!(l.first_name.is_some() && l.emails.is_some(), "{l:?}");
+        assert!(l.company_name.is_some(), "{l:?}");
+        assert_eq!(
+            l.owner.as_ref().and_then(|o| o.name.as_deref()),
+            Some("Sandbox Admin")
+        );
+    }
+    let calls: Vec<String> = recorder.calls()[before..]
+        .iter()
+        .map(|c| c.url.clone())
+        .collect();
+    // The leads page, one batched read of their persons, one of their organizations (the owner
+    // is cached from the earlier pages).
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    assert!(
+        calls[1].contains("/api/v2/persons?") && calls[1].contains("ids="),
+        "{calls:#?}"
+    );
+}
