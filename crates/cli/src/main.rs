@@ -6,6 +6,8 @@ use std::io::Read;
 use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{Operation, Resource};
 
+mod gateway;
+
 #[derive(Parser)]
 #[command(
     name = "unicrm",
@@ -13,6 +15,10 @@ use unicrm_core::{Operation, Resource};
     about = "One unified CRM API over HubSpot, Salesforce and more"
 )]
 struct Cli {
+    /// The gateway's store: `sqlite://…` (default: unicrm.db in the working directory) or
+    /// `postgres://…`.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = gateway::DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,6 +58,27 @@ enum Command {
         /// Realistic records (people, companies, deals, meetings) each account starts with.
         #[arg(long, default_value_t = 0)]
         seed_data: usize,
+    },
+    /// Run the gateway: both API dialects over every compiled-in connector. On an empty store it
+    /// creates a default project and prints its keys once.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:5001")]
+        bind: std::net::SocketAddr,
+        /// A running `unicrm sandbox` for test-mode (sk_test_) accounts; without it the
+        /// emulators run in-process on an ephemeral loopback port.
+        #[arg(long)]
+        sandbox_url: Option<String>,
+    },
+    /// Create and list projects (each owns a live and a test key).
+    Projects {
+        #[command(subcommand)]
+        command: gateway::ProjectsCommand,
+    },
+    /// Link and list end users' CRM accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: gateway::AccountsCommand,
     },
 }
 
@@ -103,6 +130,11 @@ fn main() -> anyhow::Result<()> {
             ))?;
             Ok(())
         }
+        Command::Serve { bind, sandbox_url } => {
+            gateway::serve(&cli.database_url, bind, sandbox_url)
+        }
+        Command::Projects { command } => gateway::projects(&cli.database_url, command),
+        Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
     }
 }
 

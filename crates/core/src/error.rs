@@ -151,6 +151,12 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// The request body is larger than the gateway accepts.
+    #[error("request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A bug or an impossible state inside unicrm.
     #[error("internal error: {0}")]
     Internal(String),
@@ -210,6 +216,7 @@ impl Error {
             Error::Provider(_) => "provider_error",
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::Internal(_) => "internal",
         }
     }
@@ -231,6 +238,7 @@ impl Error {
             Error::Provider(_) => 502,
             Error::Timeout { .. } => 504,
             Error::Transport { .. } => 502,
+            Error::PayloadTooLarge { .. } => 413,
             Error::Internal(_) => 500,
         }
     }

@@ -54,6 +54,9 @@ pub struct ProviderRequest {
     pub body: Body,
     /// Authentication.
     pub auth: Auth,
+    /// Recognises a provider's throttling answer that is not a 429 (e.g. Salesforce's
+    /// `403 REQUEST_LIMIT_EXCEEDED`), so the retry policy treats it like one.
+    pub throttled: Option<fn(&ProviderResponse) -> bool>,
 }
 
 impl ProviderRequest {
@@ -67,6 +70,7 @@ impl ProviderRequest {
             headers: Vec::new(),
             body: Body::Empty,
             auth: Auth::Bearer,
+            throttled: None,
         }
     }
 
@@ -116,6 +120,12 @@ impl ProviderRequest {
     /// Adds a header.
     pub fn header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((key.into(), value.into()));
+        self
+    }
+
+    /// Marks answers for which `is_throttled` holds as throttling (retried like a 429).
+    pub fn throttled_when(mut self, is_throttled: fn(&ProviderResponse) -> bool) -> Self {
+        self.throttled = Some(is_throttled);
         self
     }
 
@@ -244,7 +254,9 @@ impl Context {
             let idempotent = req.is_idempotent();
             let (retry, hint) = match &outcome {
                 Ok(r) => (
-                    idempotent && matches!(r.status, 429 | 502 | 503 | 504),
+                    idempotent
+                        && (matches!(r.status, 429 | 502 | 503 | 504)
+                            || req.throttled.is_some_and(|throttled| throttled(r))),
                     retry_after(&r.headers),
                 ),
                 // The request never reached the provider: safe to repeat, even a create.

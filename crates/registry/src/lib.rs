@@ -20,21 +20,16 @@
 //! ```
 #![deny(missing_docs)]
 
-#[cfg(feature = "hubspot")]
-pub use connector_hubspot;
 use std::sync::Arc;
 pub use unicrm_core as core;
 use unicrm_core::registry::RegistryError;
 use unicrm_core::Connector;
 
+include!(concat!(env!("OUT_DIR"), "/enabled.rs"));
+
 /// The ids of the connectors this build enables through cargo features, sorted.
 pub fn enabled_features() -> Vec<&'static str> {
-    #[allow(unused_mut)]
-    let mut ids: Vec<&'static str> = Vec::new();
-    #[cfg(feature = "hubspot")]
-    ids.push("hubspot");
-    ids.sort_unstable();
-    ids
+    ENABLED.to_vec()
 }
 
 /// Checks the registered connectors: unique ids, each matching its own `info().id`.

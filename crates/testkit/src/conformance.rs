@@ -40,6 +40,8 @@ pub struct Options {
     pub token: Option<String>,
     /// Longest a single connector call may take.
     pub call_timeout: Duration,
+    /// Checks known to fail, with why (see [`Options::known_failure`]).
+    pub known_failures: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             faults: true,
             token: None,
             call_timeout: Duration::from_secs(20),
+            known_failures: Vec::new(),
         }
     }
 }
@@ -70,6 +73,14 @@ impl Options {
     /// Sets [`Options::faults`].
     pub fn faults(mut self, on: bool) -> Self {
         self.faults = on;
+        self
+    }
+
+    /// Records that the check named `check` is known to fail, and why (a tracked connector
+    /// limitation): its failure is reported as skipped. Strict: the run fails when the check
+    /// passes (remove the entry) or does not run (a stale name).
+    pub fn known_failure(mut self, check: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.known_failures.push((check.into(), reason.into()));
         self
     }
 
@@ -215,6 +226,14 @@ pub async fn run_conformance_with(
         emulator: None,
     };
     run.execute().await;
+    for (check, _) in run.options.known_failures.clone() {
+        if !run.checks.iter().any(|c| c.name == check) {
+            run.fail(
+                format!("known failure `{check}`"),
+                "no check with this name ran (stale or misspelt entry)",
+            );
+        }
+    }
     sandbox.sandbox.reset_tenant(&run.token);
     let report = Report {
         connector: info.id.to_owned(),
@@ -282,10 +301,23 @@ fn describe(e: &Error) -> String {
 
 impl Run<'_> {
     fn push(&mut self, name: impl Into<String>, outcome: Outcome) {
-        self.checks.push(Check {
-            name: name.into(),
-            outcome,
-        });
+        let name = name.into();
+        let known = self
+            .options
+            .known_failures
+            .iter()
+            .find(|(check, _)| *check == name)
+            .map(|(_, reason)| reason.clone());
+        let outcome = match (known, outcome) {
+            (Some(reason), Outcome::Failed(what)) => {
+                Outcome::Skipped(format!("known failure ({reason}): {what}"))
+            }
+            (Some(reason), Outcome::Passed) => Outcome::Failed(format!(
+                "listed as a known failure ({reason}) but passes now: remove it from the list"
+            )),
+            (_, outcome) => outcome,
+        };
+        self.checks.push(Check { name, outcome });
     }
 
     fn pass(&mut self, name: impl Into<String>) {
@@ -364,7 +396,14 @@ impl Run<'_> {
         for r in ORDER {
             self.list(r).await;
         }
-        for r in ORDER {
+        // Accounts last: contacts and leads may show their account's name as company_name.
+        for r in [
+            Resource::Contact,
+            Resource::Deal,
+            Resource::Meeting,
+            Resource::Lead,
+            Resource::Account,
+        ] {
             self.update(r).await;
         }
         self.not_found().await;
@@ -495,9 +534,12 @@ impl Run<'_> {
         }
     }
 
-    fn link_fields(&mut self, r: Resource, id: &str) {
+    fn link_fields(&mut self, r: Resource, id: &str, sent: &Value) {
         match r {
-            Resource::Account => self.links.account = Some(id.to_owned()),
+            Resource::Account => {
+                self.links.account = Some(id.to_owned());
+                self.links.account_name = sent["name"].as_str().map(str::to_owned);
+            }
             Resource::Contact => self.links.contact = Some(id.to_owned()),
             Resource::Deal => self.links.deal = Some(id.to_owned()),
             _ => {}
@@ -614,7 +656,7 @@ impl Run<'_> {
                 Err(diffs.join("; "))
             },
         );
-        self.link_fields(r, &id);
+        self.link_fields(r, &id, &sample.json);
         let mut latest = record;
         if self.supports(r, Operation::Get) {
             let name = format!("{r}: get after create returns every declared field");
@@ -998,27 +1040,26 @@ impl Run<'_> {
             Err(e) => self.fail(name, describe(&e)),
             Ok(()) => self.fail(name, "the call succeeded"),
         }
-        if let Some((r, _)) = ORDER
-            .iter()
-            .map(|r| (*r, ()))
-            .find(|(r, _)| self.supports(*r, Operation::Create))
-        {
+        // A create the provider accepted before, sent again under a rate limit on POST.
+        let accepted = ORDER.iter().find_map(|r| {
+            let first = self.created.get(r)?.first()?;
+            let record: Record = serde_json::from_value(first.expected.clone()).ok()?;
+            Some((*r, record))
+        });
+        if let Some((r, record)) = accepted {
             let name = format!("{r}: a rate-limited create answers RateLimited");
-            let scope = FaultScope::tenant(self.token.clone()).in_emulator(self.info.id);
             let set = self.sandbox.sandbox.set_faults(
-                scope.clone(),
+                self.scope(),
                 FaultConfig::new().rate_limit(1.0).methods(["POST"]),
             );
-            let sample = samples::sample(r, self.declared(r), &self.run, 90, &self.links, 0);
-            let result = match (set, sample.record()) {
-                (Ok(()), Ok(record)) => self
+            let result = match set {
+                Ok(()) => self
                     .call(self.connector.create(&self.cx(), record))
                     .await
                     .map(|_| ()),
-                (Err(e), _) => Err(Error::Internal(e.to_string())),
-                (_, Err(e)) => Err(Error::Internal(e)),
+                Err(e) => Err(Error::Internal(e.to_string())),
             };
-            self.sandbox.sandbox.clear_faults(&scope);
+            self.sandbox.sandbox.clear_faults(&self.scope());
             match result {
                 Err(Error::RateLimited { .. }) => self.pass(name),
                 Err(e) => self.fail(name, describe(&e)),
@@ -1077,6 +1118,22 @@ impl Run<'_> {
             }
         }
         let name = "a single 429 is retried by the core retry policy";
+        let status = self.emulator.map(|e| {
+            e.errors
+                .rate_limited(Duration::from_secs(1))
+                .status()
+                .as_u16()
+        });
+        if status != Some(429) {
+            self.skip(
+                name,
+                format!(
+                    "the provider signals rate limits with status {} (a quota, not a 429 to retry)",
+                    status.unwrap_or_default()
+                ),
+            );
+            return;
+        }
         let config = FaultConfig::new()
             .rate_limit(1.0)
             .retry_after_secs(1)

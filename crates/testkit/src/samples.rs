@@ -87,6 +87,9 @@ pub(crate) fn not_checked(field: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Links {
     pub account: Option<String>,
+    /// The name the account was created with (a user names the company of a contact linked to
+    /// an account after that account).
+    pub account_name: Option<String>,
     pub contact: Option<String>,
     pub deal: Option<String>,
 }
@@ -224,6 +227,14 @@ pub(crate) fn sample(
             }
             Err(reason) => left_out.push((field, reason)),
         }
+    }
+    let linked = object.contains_key("account_ids") || object.contains_key("account_id");
+    if let (true, true, Some(name)) = (
+        linked,
+        object.contains_key("company_name"),
+        &links.account_name,
+    ) {
+        object.insert("company_name".into(), json!(name));
     }
     Sample {
         json: Value::Object(object),

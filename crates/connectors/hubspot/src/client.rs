@@ -99,6 +99,30 @@ pub async fn search(
     cx.send_ok(req, parse_error).await?.json()
 }
 
+/// `POST /crm/v3/objects/{type}/batch/read` (at most 100 ids per call; this sends them in
+/// chunks). Archived or unknown ids are simply absent from the answer.
+pub async fn batch_read(
+    cx: &Context,
+    obj: HsObject,
+    ids: &[String],
+    properties: &[&str],
+) -> Result<Vec<SimplePublicObject>> {
+    let url = cx.url(&format!("/crm/v3/objects/{}/batch/read", obj.name()));
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let body = serde_json::json!({
+            "properties": properties,
+            "inputs": chunk.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
+        });
+        let page: CollectionResponse = cx
+            .send_ok(ProviderRequest::post(ID, url.clone(), body), parse_error)
+            .await?
+            .json()?;
+        out.extend(page.results);
+    }
+    Ok(out)
+}
+
 /// `POST /crm/v3/objects/{type}` (answers 201 with the record).
 pub async fn create_object(
     cx: &Context,

@@ -55,6 +55,10 @@ const CAPABILITIES: &[Capability] = &[
             "first_name",
             "last_name",
             "emails",
+            "phone_numbers",
+            "company_name",
+            "job_title",
+            "address",
             "status",
             "owner",
             "contact_id",
@@ -305,12 +309,105 @@ impl HubSpot {
         }
     }
 
+    /// The `properties=` list of a read: the mapped properties, the ones a write just sent
+    /// (`extra`), and the account setting `read_properties.<object>` — a comma-separated list of
+    /// more properties, or `all` for every property of the object (one properties API call).
+    async fn read_properties(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        extra: &[String],
+    ) -> Result<Vec<String>> {
+        let obj = object_of(resource);
+        let (mapped, _) = read_spec(resource);
+        let mut out: Vec<String> = mapped.iter().map(|p| (*p).to_owned()).collect();
+        let mut add = |p: &str| {
+            if !p.is_empty() && !out.iter().any(|o| o == p) {
+                out.push(p.to_owned());
+            }
+        };
+        extra.iter().for_each(|p| add(p));
+        match cx
+            .setting(&format!("read_properties.{}", obj.name()))
+            .map(str::trim)
+        {
+            Some("all") => {
+                for p in client::list_properties(cx, obj).await?.results {
+                    add(&p.name);
+                }
+            }
+            Some(list) => list.split(',').map(str::trim).for_each(&mut add),
+            None => {}
+        }
+        Ok(out)
+    }
+
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
-        let (props, assocs) = read_spec(resource);
-        let obj = client::get_object(cx, object_of(resource), id, props, assocs).await?;
-        let mut record = record_from_wire(resource, &to_value(&obj)?)?;
-        self.resolve_owner(cx, &mut record).await;
-        Ok(record)
+        self.read_with(cx, resource, id, &[]).await
+    }
+
+    async fn read_with(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        id: &str,
+        extra: &[String],
+    ) -> Result<Record> {
+        let (_, assocs) = read_spec(resource);
+        let props = self.read_properties(cx, resource, extra).await?;
+        let props: Vec<&str> = props.iter().map(String::as_str).collect();
+        let obj = client::get_object(cx, object_of(resource), id, &props, assocs).await?;
+        let mut records = vec![record_from_wire(resource, &to_value(&obj)?)?];
+        self.finish(cx, &mut records).await?;
+        records
+            .pop()
+            .ok_or_else(|| Error::Internal("a read lost its record".into()))
+    }
+
+    /// Completes read records: owner names, and for leads the person fields of their contact.
+    async fn finish(&self, cx: &Context, records: &mut [Record]) -> Result<()> {
+        self.fill_lead_people(cx, records).await?;
+        for record in records.iter_mut() {
+            self.resolve_owner(cx, record).await;
+        }
+        Ok(())
+    }
+
+    /// A HubSpot lead holds no person fields of its own: they are its contact's. Reads them from
+    /// the leads' contacts (one batch read) into the unified leads.
+    async fn fill_lead_people(&self, cx: &Context, records: &mut [Record]) -> Result<()> {
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Lead(l) => l.contact_id.clone(),
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let contacts =
+            client::batch_read(cx, HsObject::Contacts, &ids, contact::READ_PROPERTIES).await?;
+        let mut by_id = std::collections::HashMap::new();
+        for o in &contacts {
+            let c =
+                contact::contact_from_wire(&WireRead::parse(HsObject::Contacts, &to_value(o)?)?)?;
+            by_id.insert(o.id.clone(), c);
+        }
+        for r in records.iter_mut() {
+            let Record::Lead(l) = r else { continue };
+            let Some(c) = l.contact_id.as_ref().and_then(|id| by_id.get(id)) else {
+                continue;
+            };
+            l.first_name = c.first_name.clone();
+            l.last_name = c.last_name.clone();
+            l.emails = c.emails.clone();
+            l.phone_numbers = c.phone_numbers.clone();
+            l.company_name = c.company_name.clone().or_else(|| l.company_name.clone());
+            l.job_title = c.job_title.clone();
+            l.address = c.address.clone();
+        }
+        Ok(())
     }
 
     /// Finds the contact with `email` (primary or additional), if any.
@@ -446,7 +543,10 @@ impl HubSpot {
         q: &ListQuery,
     ) -> Result<(Vec<SimplePublicObject>, Option<String>)> {
         let obj = object_of(resource);
-        let (props, assocs) = read_spec(resource);
+        let (_, assocs) = read_spec(resource);
+        let props = self.read_properties(cx, resource, &[]).await?;
+        let props: Vec<&str> = props.iter().map(String::as_str).collect();
+        let props = props.as_slice();
         let cursor = q.cursor.as_deref().map(Cursor::parse).transpose()?;
         let size = q.page_size.unwrap_or(config::DEFAULT_PAGE_SIZE).max(1);
         let search = match (&cursor, q.updated_after) {
@@ -606,7 +706,8 @@ impl Connector for HubSpot {
             self.sync_emails(&cx, &created.id, &w.additional_emails, &[])
                 .await?;
         }
-        self.read(&cx, resource, &created.id).await
+        let sent: Vec<String> = w.properties.keys().cloned().collect();
+        self.read_with(&cx, resource, &created.id, &sent).await
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
@@ -619,12 +720,11 @@ impl Connector for HubSpot {
         INFO.check(resource, Operation::List)?;
         let cx = self.prepare(cx).await?;
         let (objects, next_cursor) = self.list_page(&cx, resource, q).await?;
-        let mut items = Vec::with_capacity(objects.len());
-        for o in &objects {
-            let mut record = record_from_wire(resource, &to_value(o)?)?;
-            self.resolve_owner(&cx, &mut record).await;
-            items.push(record);
-        }
+        let mut items = objects
+            .iter()
+            .map(|o| record_from_wire(resource, &to_value(o)?))
+            .collect::<Result<Vec<_>>>()?;
+        self.finish(&cx, &mut items).await?;
         Ok(Page { items, next_cursor })
     }
 
@@ -700,7 +800,8 @@ impl Connector for HubSpot {
             }
             _ => {}
         }
-        self.read(&cx, resource, id).await
+        let sent: Vec<String> = w.properties.keys().cloned().collect();
+        self.read_with(&cx, resource, id, &sent).await
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {

@@ -58,6 +58,10 @@ pub struct Classified {
     pub existing_id: Option<String>,
     /// Whether retrying the same request later can succeed.
     pub retryable: bool,
+    /// `errors[].message`: the per-problem messages.
+    pub details: Vec<String>,
+    /// 403: the scopes HubSpot asks for (`requiredGranularScopes` / `requiredScopes`).
+    pub scopes: Vec<String>,
     /// The body as received (JSON, or a JSON string for non-JSON bodies).
     pub body: Value,
 }
@@ -146,7 +150,11 @@ pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Class
         .as_ref()
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    let body_value = json.unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into()));
+    let body_value = match json {
+        Some(v) => v,
+        None if body.is_empty() => Value::Null,
+        None => Value::String(String::from_utf8_lossy(body).into()),
+    };
     let category = parsed.category.clone();
     let code = category
         .clone()
@@ -174,6 +182,12 @@ pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Class
         retry_after: None,
         existing_id: None,
         retryable: false,
+        details: parsed
+            .errors
+            .iter()
+            .filter_map(|e| e.message.clone())
+            .collect(),
+        scopes: Vec::new(),
         body: body_value,
     };
     match status {
@@ -195,7 +209,7 @@ pub fn classify(status: u16, headers: &[(String, String)], body: &[u8]) -> Class
             for e in &parsed.errors {
                 for key in ["requiredGranularScopes", "requiredScopes"] {
                     if let Some(Value::Array(a)) = e.context.as_ref().and_then(|c| c.get(key)) {
-                        out.fields
+                        out.scopes
                             .extend(a.iter().filter_map(Value::as_str).map(str::to_owned));
                     }
                 }
@@ -256,18 +270,35 @@ pub fn into_error(c: Classified) -> Error {
     let mut details = ProviderDetails::new(ID, c.status, c.message.clone())
         .fields(c.fields.clone())
         .request_id(c.request_id.clone())
-        .body(Some(c.body.clone()));
+        .body((!c.body.is_null()).then(|| c.body.clone()));
     details.code = c.code.clone();
-    let provider = Some(Box::new(details));
+    let boxed = Box::new(details);
+    let provider = Some(boxed.clone());
     let message = c.message;
     match c.kind {
+        // The per-property messages say it best ("Property \"x\" does not exist"); the verbatim
+        // message stays in the provider details.
         Kind::InvalidInput => Error::InvalidInput {
             field: c.fields.first().cloned().unwrap_or_default(),
-            reason: message,
+            reason: if c.details.is_empty() {
+                message
+            } else {
+                c.details.join("; ")
+            },
             provider,
         },
         Kind::Unauthorized => Error::Unauthorized { message, provider },
-        Kind::Forbidden => Error::Forbidden { message, provider },
+        Kind::Forbidden => Error::Forbidden {
+            message: if c.scopes.is_empty() {
+                message
+            } else {
+                format!(
+                    "{message} One of these scopes is required: {}",
+                    c.scopes.join(", ")
+                )
+            },
+            provider,
+        },
         Kind::NotFound => Error::NotFound { message, provider },
         Kind::Conflict => Error::Conflict {
             message,
@@ -279,10 +310,7 @@ pub fn into_error(c: Classified) -> Error {
             message,
             provider,
         },
-        Kind::Provider => match provider {
-            Some(p) => Error::Provider(p),
-            None => Error::Internal(message),
-        },
+        Kind::Provider => Error::Provider(boxed),
     }
 }
 

@@ -1691,6 +1691,51 @@ async fn search_objects(
     Json(body).into_response()
 }
 
+// --- batch read -------------------------------------------------------------------------------
+
+/// `BatchReadInputSimplePublicObjectId`: `{properties, inputs: [{id}]}` (at most 100 inputs).
+#[derive(serde::Deserialize)]
+struct BatchReadInput {
+    #[serde(default)]
+    properties: Vec<String>,
+    inputs: Vec<crate::wire::AssociationTarget>,
+}
+
+async fn batch_read(
+    State(sb): State<Sandbox>,
+    TenantToken(token): TenantToken,
+    Path(object_type): Path<String>,
+    body: Bytes,
+) -> Response {
+    let obj = match obj_or_404(&sb, &object_type) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let input: BatchReadInput = match parse_json(&sb, &body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if input.inputs.len() > 100 {
+        return bad_request(&sb, "Batch read is limited to 100 inputs");
+    }
+    let store = sb.tenant(&token);
+    let now = convert::format_datetime(&sb.now());
+    let results: Vec<Value> = input
+        .inputs
+        .iter()
+        .filter_map(|i| store.get(obj.name(), &i.id))
+        .filter(|r| !is_archived(r))
+        .map(|r| render(&store, obj, &r, Some(&input.properties), &[]))
+        .collect();
+    Json(json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": now,
+        "completedAt": now,
+    }))
+    .into_response()
+}
+
 // --- associations v4 --------------------------------------------------------------------------
 
 async fn associate_default(
@@ -1940,6 +1985,41 @@ async fn add_secondary_email(
     .into_response()
 }
 
+async fn remove_secondary_email(
+    State(sb): State<Sandbox>,
+    TenantToken(token): TenantToken,
+    Path((vid, email)): Path<(String, String)>,
+) -> Response {
+    let store = sb.tenant(&token);
+    let Some(rec) = store.get("contacts", &vid).filter(|r| !is_archived(r)) else {
+        return not_found(&sb);
+    };
+    let mut props = props_of(&rec);
+    let list: Vec<String> = prop_str(&props, "hs_additional_emails")
+        .map(convert::split_multi)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !e.eq_ignore_ascii_case(&email))
+        .collect();
+    if list.is_empty() {
+        props.remove("hs_additional_emails");
+    } else {
+        props.insert(
+            "hs_additional_emails".into(),
+            Value::String(convert::join_multi(&list)),
+        );
+    }
+    let mut data = rec.data.clone();
+    data["properties"] = Value::Object(props);
+    let _ = store.replace("contacts", &vid, data);
+    Json(json!({
+        "portalId": 0,
+        "vid": vid.parse::<i64>().unwrap_or_default(),
+        "secondaryEmails": list,
+    }))
+    .into_response()
+}
+
 // --- OAuth ------------------------------------------------------------------------------------
 
 async fn oauth_token(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
@@ -1995,6 +2075,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             get(list_objects).post(create_object),
         )
         .route("/crm/v3/objects/{object_type}/search", post(search_objects))
+        .route("/crm/v3/objects/{object_type}/batch/read", post(batch_read))
         .route(
             "/crm/v3/objects/{object_type}/{id}",
             get(get_object).patch(update_object).delete(delete_object),
@@ -2015,7 +2096,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/crm/v3/owners/{id}", get(get_owner))
         .route(
             "/contacts/v1/secondary-email/{vid}/email/{email}",
-            put(add_secondary_email),
+            put(add_secondary_email).delete(remove_secondary_email),
         )
         .route("/oauth/v1/token", post(oauth_token))
         .with_state(sandbox)

@@ -81,7 +81,7 @@ pub fn account_from_wire(r: &WireRead) -> Result<Account> {
         description: r.prop("description"),
         owner: r.owner(),
         custom_fields: custom,
-        passthrough: Default::default(),
+        passthrough: r.passthrough(),
         created_at: r.created_at("createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
         raw: Some(r.raw.clone()),

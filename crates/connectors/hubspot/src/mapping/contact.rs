@@ -147,7 +147,7 @@ pub fn contact_from_wire(r: &WireRead) -> Result<Contact> {
         deal_ids: r.ids(HsObject::Deals),
         owner: r.owner(),
         custom_fields: r.custom_fields(CONSUMED),
-        passthrough: Default::default(),
+        passthrough: r.passthrough(),
         created_at: r.created_at("createdate")?,
         updated_at: r.updated_at("lastmodifieddate")?,
         raw: Some(r.raw.clone()),

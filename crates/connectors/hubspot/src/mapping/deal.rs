@@ -84,7 +84,7 @@ pub fn deal_from_wire(r: &WireRead) -> Result<Deal> {
         contact_ids: r.ids(HsObject::Contacts),
         owner: r.owner(),
         custom_fields: r.custom_fields(CONSUMED),
-        passthrough: Default::default(),
+        passthrough: r.passthrough(),
         created_at: r.created_at("createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
         raw: Some(r.raw.clone()),

@@ -40,6 +40,8 @@ pub const CONSUMED: &[&str] = &[
     "hs_associated_contact_email",
     "hs_associated_company_name",
     "hubspot_owner_id",
+    // Derived from the associated company (account_id) and read-only.
+    "hs_associated_company_domain",
 ];
 
 /// Associations a read asks for.
@@ -77,7 +79,7 @@ pub fn lead_from_wire(r: &WireRead) -> Result<Lead> {
         account_id: r.first_id(HsObject::Companies),
         owner: r.owner(),
         custom_fields: r.custom_fields(CONSUMED),
-        passthrough: Default::default(),
+        passthrough: r.passthrough(),
         created_at: r.created_at("hs_createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
         raw: Some(r.raw.clone()),

@@ -97,7 +97,7 @@ pub fn meeting_from_wire(r: &WireRead) -> Result<Meeting> {
         }),
         owner: r.owner(),
         custom_fields: custom,
-        passthrough: Default::default(),
+        passthrough: r.passthrough(),
         created_at: r.created_at("hs_createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
         raw: Some(r.raw.clone()),

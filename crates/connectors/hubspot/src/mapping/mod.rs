@@ -214,6 +214,8 @@ pub struct WireRead {
     pub associated: BTreeMap<HsObject, Vec<String>>,
     /// Whether associations were part of the payload at all (a search answer has none).
     pub has_associations: bool,
+    /// Create-body associations to objects the unified record has no field for.
+    pub other_associations: Vec<AssociationInput>,
     /// The payload as received.
     pub raw: Value,
 }
@@ -244,19 +246,27 @@ impl WireRead {
                 object,
                 associated,
                 has_associations,
+                other_associations: Vec::new(),
                 raw: payload.clone(),
             });
         }
         let input: ObjectInputForCreate =
             serde_json::from_value(payload.clone()).map_err(invalid)?;
         let mut associated: BTreeMap<HsObject, Vec<String>> = BTreeMap::new();
+        let mut other_associations = Vec::new();
         for a in &input.associations {
             for t in &a.types {
-                if let Some(to) = assoc::target(obj, t.association_type_id) {
-                    let ids = associated.entry(to).or_default();
-                    if !ids.contains(&a.to.id) {
-                        ids.push(a.to.id.clone());
+                match assoc::target(obj, t.association_type_id) {
+                    Some(to) if unified_targets(obj).contains(&to) => {
+                        let ids = associated.entry(to).or_default();
+                        if !ids.contains(&a.to.id) {
+                            ids.push(a.to.id.clone());
+                        }
                     }
+                    _ => other_associations.push(AssociationInput {
+                        to: a.to.clone(),
+                        types: vec![t.clone()],
+                    }),
                 }
             }
         }
@@ -277,8 +287,21 @@ impl WireRead {
             },
             has_associations: !input.associations.is_empty(),
             associated,
+            other_associations,
             raw: payload.clone(),
         })
+    }
+
+    /// Passthrough keeping what has no unified field: the create-body associations to other
+    /// objects (written back verbatim by `passthrough_to_wire`).
+    pub fn passthrough(&self) -> Passthrough {
+        let mut p = Passthrough::new();
+        if !self.other_associations.is_empty() {
+            if let Ok(v) = serde_json::to_value(&self.other_associations) {
+                p.insert("associations".into(), v);
+            }
+        }
+        p
     }
 
     /// A non-empty property value.
@@ -352,6 +375,17 @@ pub const BOOKKEEPING: &[&str] = &[
     "lastmodifieddate",
     "hs_lastmodifieddate",
 ];
+
+/// The associated objects a resource has unified fields for.
+fn unified_targets(obj: HsObject) -> &'static [HsObject] {
+    match obj {
+        HsObject::Contacts => &[HsObject::Companies, HsObject::Deals],
+        HsObject::Companies => &[],
+        HsObject::Deals => &[HsObject::Companies, HsObject::Contacts],
+        HsObject::Meetings => &[HsObject::Contacts, HsObject::Companies, HsObject::Deals],
+        HsObject::Leads => &[HsObject::Contacts, HsObject::Companies],
+    }
+}
 
 fn bucket_object(bucket: &str) -> Option<HsObject> {
     Some(match bucket {

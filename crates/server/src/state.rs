@@ -1,0 +1,483 @@
+//! The gateway's shared state: store, HTTP client, sandbox location, and the in-memory caches of
+//! key → project and linked accounts (so a request needs no store round trip once warm).
+
+use crate::crypto::{self, Environment};
+use crate::error::ApiError;
+use crate::store::{CredentialPairs, LinkedAccount, NewAccount, Project, Store, StoreError};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use unicrm_core::dialect::Dialect;
+use unicrm_core::limit::RetryPolicy;
+use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
+
+/// How long cached keys and accounts are trusted before the store is asked again (changes made
+/// through this process invalidate at once; this bounds staleness across processes).
+const CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// A linked account ready for calls: decrypted, split into connector credentials and settings.
+#[derive(Debug)]
+pub struct AccountEntry {
+    /// The account.
+    pub account: LinkedAccount,
+    /// Connector credentials.
+    pub credentials: Credentials,
+    /// Connector settings (`setting.<name>=…` credential pairs).
+    pub settings: BTreeMap<String, String>,
+    /// Base URL override (`base_url=…`), live accounts only.
+    pub base_url: Option<String>,
+    /// Owner lookups of this account, kept across requests.
+    pub owners: OwnerCache,
+}
+
+/// Splits credential pairs into core credentials, settings and a base URL; names the bad pair.
+pub fn split_credentials(
+    pairs: &CredentialPairs,
+) -> unicrm_core::Result<(Credentials, BTreeMap<String, String>, Option<String>)> {
+    let mut settings = BTreeMap::new();
+    let mut base_url = None;
+    let mut rest = Vec::new();
+    for (k, v) in &pairs.0 {
+        if let Some(name) = k.strip_prefix("setting.") {
+            settings.insert(name.to_owned(), v.clone());
+        } else if k == "base_url" {
+            url::Url::parse(v)
+                .map_err(|e| Error::invalid("credentials.base_url", format!("not a URL: {e}")))?;
+            base_url = Some(v.trim_end_matches('/').to_owned());
+        } else {
+            rest.push((k.as_str(), v.as_str()));
+        }
+    }
+    Ok((Credentials::from_pairs(rest)?, settings, base_url))
+}
+
+/// (project, environment, provider, end user).
+type UserKey = (String, Environment, String, String);
+
+#[derive(Default)]
+struct Caches {
+    keys: RwLock<HashMap<String, (Project, Environment, Instant)>>,
+    accounts: RwLock<HashMap<String, (Arc<AccountEntry>, Instant)>>,
+    by_user: RwLock<HashMap<UserKey, (String, Instant)>>,
+    owners: RwLock<HashMap<String, OwnerCache>>,
+}
+
+/// Gateway configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Root URL of the sandbox emulators (`http://127.0.0.1:4010`); test-mode accounts call
+    /// `<sandbox_url>/<provider>`. `None`: test-mode calls fail with a clear error.
+    pub sandbox_url: Option<String>,
+    /// Largest request body accepted (bytes).
+    pub body_limit: usize,
+    /// Timeout of one provider call.
+    pub provider_timeout: Duration,
+    /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
+    /// long `Retry-After` is answered as a 429 at once rather than slept through.
+    pub retry: RetryPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sandbox_url: None,
+            body_limit: 1024 * 1024,
+            provider_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::new(3, Duration::from_millis(200))
+                .max_delay(Duration::from_secs(2))
+                .max_total(Duration::from_secs(5)),
+        }
+    }
+}
+
+impl Config {
+    /// Sets the sandbox URL.
+    pub fn sandbox_url(mut self, url: impl Into<String>) -> Self {
+        self.sandbox_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Sets the retry policy of provider calls.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the body limit.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}
+
+/// The gateway: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Gateway {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
+    caches: Caches,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The caller of a request: a project and the environment of the key used.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The project.
+    pub project: Project,
+    /// Live or test.
+    pub env: Environment,
+}
+
+/// A resolved target of a connector call.
+pub struct Target {
+    /// The account.
+    pub entry: Arc<AccountEntry>,
+    /// Its connector.
+    pub connector: Arc<dyn Connector>,
+}
+
+fn store_err(dialect: Dialect, e: StoreError) -> ApiError {
+    match e {
+        StoreError::Duplicate {
+            ref existing_id, ..
+        } => {
+            let existing_id = existing_id.clone();
+            ApiError::new(
+                dialect,
+                Error::Conflict {
+                    message: e.to_string(),
+                    existing_id: Some(existing_id),
+                    provider: None,
+                },
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            ApiError::new(dialect, Error::Internal(format!("store: {other}")))
+        }
+    }
+}
+
+impl Gateway {
+    /// A gateway over `store`.
+    pub fn new(store: Store, config: Config) -> Self {
+        Gateway {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                http: unicrm_core::context::default_http_client(),
+                caches: Caches::default(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Authenticates an API key (cached).
+    pub async fn authenticate(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
+        let hash = crypto::hash_key(key);
+        if let Ok(map) = self.inner.caches.keys.read() {
+            if let Some((p, env, at)) = map.get(&hash) {
+                if at.elapsed() < CACHE_TTL {
+                    return Ok(Caller {
+                        project: p.clone(),
+                        env: *env,
+                    });
+                }
+            }
+        }
+        match self
+            .inner
+            .store
+            .authenticate(key)
+            .await
+            .map_err(|e| store_err(dialect, e))?
+        {
+            Some((project, env)) => {
+                if let Ok(mut map) = self.inner.caches.keys.write() {
+                    map.insert(hash, (project.clone(), env, Instant::now()));
+                }
+                Ok(Caller { project, env })
+            }
+            None => Err(ApiError::unauthorized(
+                dialect,
+                "invalid API key; use a project key (sk_live_… or sk_test_…)",
+            )),
+        }
+    }
+
+    fn entry_for(&self, account: LinkedAccount) -> unicrm_core::Result<Arc<AccountEntry>> {
+        let (credentials, settings, base_url) = split_credentials(&account.credentials)?;
+        let owners = {
+            let mut map = self
+                .inner
+                .caches
+                .owners
+                .write()
+                .map_err(|_| Error::Internal("owner cache poisoned".into()))?;
+            map.entry(account.id.clone()).or_default().clone()
+        };
+        Ok(Arc::new(AccountEntry {
+            account,
+            credentials,
+            settings,
+            base_url,
+            owners,
+        }))
+    }
+
+    fn cache_account(&self, entry: &Arc<AccountEntry>) {
+        let a = &entry.account;
+        if let Ok(mut map) = self.inner.caches.accounts.write() {
+            map.insert(a.id.clone(), (entry.clone(), Instant::now()));
+        }
+        if let Ok(mut map) = self.inner.caches.by_user.write() {
+            map.insert(
+                (
+                    a.project_id.clone(),
+                    a.environment,
+                    a.provider.clone(),
+                    a.end_user_id.clone(),
+                ),
+                (a.id.clone(), Instant::now()),
+            );
+        }
+    }
+
+    /// Forgets a cached account (after a change or delete).
+    pub fn invalidate_account(&self, id: &str) {
+        let removed = self
+            .inner
+            .caches
+            .accounts
+            .write()
+            .ok()
+            .and_then(|mut m| m.remove(id));
+        if let Ok(mut m) = self.inner.caches.by_user.write() {
+            m.retain(|_, (acc, _)| acc != id);
+        }
+        if let Ok(mut m) = self.inner.caches.owners.write() {
+            m.remove(id);
+        }
+        drop(removed);
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
+        let map = self.inner.caches.accounts.read().ok()?;
+        let (e, at) = map.get(id)?;
+        (at.elapsed() < CACHE_TTL).then(|| e.clone())
+    }
+
+    /// A linked account by id, visible to `caller` only when it is of the caller's project and
+    /// environment (anything else is "not found", never the account's data).
+    pub async fn account_by_id(
+        &self,
+        dialect: Dialect,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Arc<AccountEntry>, ApiError> {
+        let entry = match self.cached(id) {
+            Some(e) => Some(e),
+            None => match self
+                .inner
+                .store
+                .account(id)
+                .await
+                .map_err(|e| store_err(dialect, e))?
+            {
+                Some(a) => {
+                    let e = self.entry_for(a).map_err(|e| ApiError::new(dialect, e))?;
+                    self.cache_account(&e);
+                    Some(e)
+                }
+                None => None,
+            },
+        };
+        match entry {
+            Some(e)
+                if e.account.project_id == caller.project.id
+                    && e.account.environment == caller.env =>
+            {
+                Ok(e)
+            }
+            _ => Err(ApiError::not_found(
+                dialect,
+                format!(
+                    "no linked account {id:?} in this project's {} environment",
+                    caller.env
+                ),
+            )),
+        }
+    }
+
+    /// The account linked for (end user, provider) in the caller's project and environment. With
+    /// a test key a sandbox account is linked on first use.
+    pub async fn account_for_user(
+        &self,
+        dialect: Dialect,
+        caller: &Caller,
+        provider: &str,
+        end_user_id: &str,
+    ) -> Result<Arc<AccountEntry>, ApiError> {
+        let key = (
+            caller.project.id.clone(),
+            caller.env,
+            provider.to_owned(),
+            end_user_id.to_owned(),
+        );
+        let cached_id = self.inner.caches.by_user.read().ok().and_then(|m| {
+            m.get(&key)
+                .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+                .map(|(id, _)| id.clone())
+        });
+        if let Some(entry) = cached_id.and_then(|id| self.cached(&id)) {
+            return Ok(entry);
+        }
+        let store = &self.inner.store;
+        let found = store
+            .find_account(&caller.project.id, caller.env, provider, end_user_id)
+            .await
+            .map_err(|e| store_err(dialect, e))?;
+        let account = match (found, caller.env) {
+            (Some(a), _) => a,
+            (None, Environment::Test) => {
+                let a = store
+                    .link_or_get(sandbox_account(&caller.project.id, provider, end_user_id))
+                    .await
+                    .map_err(|e| store_err(dialect, e))?;
+                tracing::info!(account = %a.id, provider, end_user_id, "linked a sandbox account on first use");
+                a
+            }
+            (None, Environment::Live) => {
+                return Err(ApiError::not_found(
+                    dialect,
+                    format!(
+                        "no live account linked for endUserId {end_user_id:?} and provider {provider:?}; link one with POST /api/v1/accounts or `unicrm accounts link`"
+                    ),
+                ))
+            }
+        };
+        let entry = self
+            .entry_for(account)
+            .map_err(|e| ApiError::new(dialect, e))?;
+        self.cache_account(&entry);
+        Ok(entry)
+    }
+
+    /// The connector of `provider`, or a 400 naming the field that chose it.
+    pub fn connector(
+        &self,
+        dialect: Dialect,
+        field: &str,
+        provider: &str,
+    ) -> Result<Arc<dyn Connector>, ApiError> {
+        unicrm_registry::get(provider).ok_or_else(|| {
+            ApiError::invalid(
+                dialect,
+                field,
+                format!(
+                    "unknown provider {provider:?}; this gateway serves: {}",
+                    unicrm_registry::ids().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The call context of `entry`: base URL (sandbox for test accounts), credentials, shared
+    /// client, the account's owner cache, and a recorder when `raw` was asked for.
+    pub fn context(
+        &self,
+        entry: &AccountEntry,
+        connector: &dyn Connector,
+        recorder: Option<Recorder>,
+    ) -> unicrm_core::Result<Context> {
+        let a = &entry.account;
+        let base = match a.environment {
+            Environment::Test => match &self.inner.config.sandbox_url {
+                Some(url) => format!("{url}/{}", a.provider),
+                None => {
+                    return Err(Error::Transport {
+                        provider: a.provider.clone(),
+                        message: "this gateway runs without a sandbox; start it with `unicrm serve` (in-process sandbox) or `--sandbox-url`".into(),
+                    })
+                }
+            },
+            Environment::Live => entry
+                .base_url
+                .clone()
+                .unwrap_or_else(|| connector.info().default_base_url.to_owned()),
+        };
+        let mut credentials = entry.credentials.clone();
+        if a.environment == Environment::Test && credentials.instance_url.is_none() {
+            // The sandbox is the account's API host.
+            credentials.instance_url = Some(base.clone());
+        }
+        let mut cx = Context::new(base, credentials)
+            .with_http(self.inner.http.clone())
+            .with_owner_cache(entry.owners.clone())
+            .sandboxed(a.environment == Environment::Test)
+            .with_timeout(self.inner.config.provider_timeout)
+            .with_retry(self.inner.config.retry);
+        for (k, v) in &entry.settings {
+            cx = cx.with_setting(k, v);
+        }
+        if let Some(r) = recorder {
+            cx = cx.with_recorder(r);
+        }
+        Ok(cx)
+    }
+
+    /// Resolves the target of a call and builds its context.
+    pub fn target(&self, dialect: Dialect, entry: Arc<AccountEntry>) -> Result<Target, ApiError> {
+        let connector = unicrm_registry::get(&entry.account.provider).ok_or_else(|| {
+            ApiError::new(
+                dialect,
+                Error::Internal(format!(
+                    "account {} uses provider {:?}, which this gateway was built without",
+                    entry.account.id, entry.account.provider
+                )),
+            )
+        })?;
+        Ok(Target { entry, connector })
+    }
+
+    /// Maps a store error into `dialect`.
+    pub fn store_error(&self, dialect: Dialect, e: StoreError) -> ApiError {
+        store_err(dialect, e)
+    }
+}
+
+/// A new sandbox account: a random sandbox token as its credentials.
+pub fn sandbox_account(project_id: &str, provider: &str, end_user_id: &str) -> NewAccount {
+    let mut creds = BTreeMap::new();
+    creds.insert("access_token".to_owned(), crypto::random_token("sbx_"));
+    NewAccount {
+        project_id: project_id.to_owned(),
+        end_user_id: end_user_id.to_owned(),
+        provider: provider.to_owned(),
+        environment: Environment::Test,
+        credentials: CredentialPairs(creds),
+        field_mapping: Default::default(),
+    }
+}

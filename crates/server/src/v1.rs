@@ -1,0 +1,154 @@
+//! Dialect "v1": `/api/v1/{resource}` with `provider` + `endUserId`, Bearer keys, the
+//! `{success, statusCode, message, data: {data}}` envelope.
+
+use crate::error::ApiError;
+use crate::ops::{self, Op, Outcome};
+use crate::request::{self, Query};
+use crate::state::Gateway;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use unicrm_core::dialect::{self, v1, Dialect};
+use unicrm_core::{ListQuery, Recorder, Resource};
+
+const D: Dialect = Dialect::V1;
+
+/// The v1 resource of a path segment (singular names only).
+pub fn resource(s: &str) -> Result<Resource, ApiError> {
+    Resource::ALL
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                D,
+                format!("unknown resource {s:?}; expected contact, lead, deal, meeting or account"),
+            )
+        })
+}
+
+/// `POST`/`GET /api/v1/{resource}`.
+pub async fn collection(
+    State(gw): State<Gateway>,
+    method: Method,
+    Path(res): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Body,
+) -> Response {
+    call(gw, method, res, None, headers, q, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET`/`PATCH`/`DELETE /api/v1/{resource}/{id}`.
+pub async fn item(
+    State(gw): State<Gateway>,
+    method: Method,
+    Path((res, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Body,
+) -> Response {
+    call(gw, method, res, Some(id), headers, q, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn call(
+    gw: Gateway,
+    method: Method,
+    res: String,
+    id: Option<String>,
+    headers: HeaderMap,
+    raw_query: Option<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let key = request::api_key(D, &headers)?;
+    let caller = gw.authenticate(D, &key).await?;
+    let resource = resource(&res)?;
+    let mut q = Query::parse(D, raw_query.as_deref())?;
+    let provider = q.required("provider")?;
+    let end_user = q.required("endUserId")?;
+    let raw = q.bool("raw")?;
+    // An unknown provider is refused before anything is linked.
+    gw.connector(D, "provider", &provider)?;
+    let op = match (&method, id) {
+        (&Method::POST, None) => {
+            q.finish()?;
+            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            Op::Create(
+                dialect::v1::parse_request(resource, &bytes).map_err(|e| ApiError::new(D, e))?,
+            )
+        }
+        (&Method::GET, None) => {
+            let query = ListQuery {
+                page_size: q.positive("limit", 1000)?,
+                cursor: q.take("cursor"),
+                updated_after: q.timestamp("updatedAfter")?,
+            };
+            q.finish()?;
+            Op::List(query)
+        }
+        (&Method::GET, Some(id)) => {
+            q.finish()?;
+            Op::Get(id)
+        }
+        (&Method::PATCH, Some(id)) => {
+            q.finish()?;
+            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            Op::Update(
+                id,
+                dialect::v1::parse_request(resource, &bytes).map_err(|e| ApiError::new(D, e))?,
+            )
+        }
+        (&Method::DELETE, Some(id)) => {
+            q.finish()?;
+            Op::Delete(id)
+        }
+        _ => {
+            return Err(ApiError::status(
+                D,
+                405,
+                format!("{method} is not allowed here"),
+            ))
+        }
+    };
+    let entry = gw
+        .account_for_user(D, &caller, &provider, &end_user)
+        .await?;
+    let target = gw.target(D, entry)?;
+    let recorder = raw.then(Recorder::new);
+    let cx = gw
+        .context(&target.entry, &*target.connector, recorder.clone())
+        .map_err(|e| ApiError::new(D, e))?;
+    let outcome = ops::run(&target, &cx, resource, op)
+        .await
+        .map_err(|e| ApiError::new(D, e))?;
+    let (status, mut body) = match outcome {
+        Outcome::One(r) => {
+            let status = if method == Method::POST { 201 } else { 200 };
+            (status, v1::envelope(status, v1::render(&r)))
+        }
+        Outcome::Many(page) => {
+            let items: Vec<Value> = page.items.iter().map(v1::render).collect();
+            (
+                200,
+                json!({
+                    "success": true,
+                    "statusCode": 200,
+                    "message": "OK",
+                    "data": {"data": items, "next": page.next_cursor},
+                }),
+            )
+        }
+        Outcome::Deleted(id) => (200, v1::envelope(200, json!({"id": id, "deleted": true}))),
+    };
+    if let Some(r) = recorder {
+        body["data"]["raw"] = serde_json::to_value(r.calls()).unwrap_or(Value::Null);
+    }
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    Ok((code, Json(body)).into_response())
+}
