@@ -491,19 +491,45 @@ impl Pipedrive {
         c: &Contact,
         body: &mut Map<String, Value>,
     ) -> Result<()> {
-        if c.account_ids.is_some() || body.contains_key("org_id") {
-            return Ok(());
-        }
-        if let Some(name) = c
+        let Some(name) = c
             .company_name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
+        else {
+            return Ok(());
+        };
+        match body
+            .get("org_id")
+            .and_then(|v| crate::mapping::id_string(Some(v)))
         {
-            let org = self.org_for_name(cx, name).await?;
-            body.insert("org_id".into(), Value::from(org));
+            Some(org) => self.check_company(cx, &org, name, "company_name").await,
+            None if c.account_ids.is_some() => Ok(()),
+            None => {
+                let org = self.org_for_name(cx, name).await?;
+                body.insert("org_id".into(), Value::from(org));
+                Ok(())
+            }
         }
-        Ok(())
+    }
+
+    /// Refuses a company name that contradicts the organization given with it: Pipedrive keeps
+    /// one organization per person / lead, and its name is the company name.
+    async fn check_company(&self, cx: &Context, org: &str, name: &str, field: &str) -> Result<()> {
+        let current = text(
+            &client::get(cx, PdObject::Organizations, org).await?,
+            "name",
+        );
+        match current {
+            Some(n) if n.trim().eq_ignore_ascii_case(name) => Ok(()),
+            other => Err(Error::invalid(
+                field,
+                format!(
+                    "{name:?} is not the name of organization {org} ({}); in Pipedrive the company is the linked organization",
+                    other.map_or_else(|| "unnamed".to_owned(), |n| format!("{n:?}"))
+                ),
+            )),
+        }
     }
 
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
@@ -579,6 +605,9 @@ impl Pipedrive {
 
     async fn create_lead(&self, cx: &Context, l: &unicrm_core::Lead) -> Result<Record> {
         let mut body = lead::lead_to_wire(l, true)?;
+        if let (Some(org), Some(name)) = (&l.account_id, lead::lead_company(l)) {
+            self.check_company(cx, org, &name, "company_name").await?;
+        }
         if let (Some(pid), Some(person)) = (&l.contact_id, lead::lead_person(l)) {
             // The lead's person fields are its person's: they update the linked person.
             self.update_person(cx, pid, &person).await?;
@@ -612,10 +641,13 @@ impl Pipedrive {
         check_id(Resource::Lead, id)?;
         let mut body = lead::lead_to_wire(l, false)?;
         let current = client::get_lead(cx, id).await?;
-        if l.account_id.is_none() {
-            if let Some(name) = lead::lead_company(l) {
-                let org = self.org_for_name(cx, &name).await?;
-                body.insert("organization_id".into(), Value::from(org));
+        if let Some(name) = lead::lead_company(l) {
+            match &l.account_id {
+                Some(org) => self.check_company(cx, org, &name, "company_name").await?,
+                None => {
+                    let org = self.org_for_name(cx, &name).await?;
+                    body.insert("organization_id".into(), Value::from(org));
+                }
             }
         }
         if let Some(person) = lead::lead_person(l) {
@@ -755,32 +787,8 @@ impl Pipedrive {
     }
 }
 
-fn prefix_lead(e: Error) -> Error {
-    match e {
-        Error::InvalidInput {
-            field,
-            reason,
-            provider,
-        } => Error::InvalidInput {
-            field: if field.is_empty() {
-                field
-            } else {
-                format!("lead.{field}")
-            },
-            reason,
-            provider,
-        },
-        other => other,
-    }
-}
-
-#[async_trait]
-impl Connector for Pipedrive {
-    fn info(&self) -> &'static ConnectorInfo {
-        &INFO
-    }
-
-    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+impl Pipedrive {
+    async fn create_record(&self, cx: &Context, record: Record) -> Result<Record> {
         let resource = record.resource();
         INFO.check(resource, Operation::Create)?;
         // Validate the whole body before any call.
@@ -807,22 +815,7 @@ impl Connector for Pipedrive {
         self.read(&cx, resource, &id).await
     }
 
-    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
-        INFO.check(resource, Operation::Get)?;
-        let cx = self.prepare(cx).await?;
-        self.read(&cx, resource, id).await
-    }
-
-    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
-        INFO.check(resource, Operation::List)?;
-        let cx = self.prepare(cx).await?;
-        match object_of(resource) {
-            Some(obj) => self.list_v2(&cx, resource, obj, q).await,
-            None => self.list_leads(&cx, q).await,
-        }
-    }
-
-    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+    async fn update_record(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
         let resource = patch.resource();
         INFO.check(resource, Operation::Update)?;
         record_to_wire(&patch, false)?;
@@ -868,6 +861,139 @@ impl Connector for Pipedrive {
             self.sync_deals(&cx, id, deals).await?;
         }
         self.read(&cx, resource, id).await
+    }
+}
+
+/// The unified field a Pipedrive request field is written from (for a provider 400's `field`).
+pub fn unified_field(resource: Resource, provider_field: &str) -> Option<&'static str> {
+    let person = |f: &str| match f {
+        "name" => Some("last_name"),
+        "emails" => Some("emails"),
+        "phones" => Some("phone_numbers"),
+        "job_title" => Some("job_title"),
+        "postal_address" => Some("address"),
+        "owner_id" => Some("owner"),
+        _ => None,
+    };
+    match resource {
+        Resource::Contact => match provider_field {
+            "org_id" => Some("account_ids"),
+            "label_ids" => Some("tags"),
+            f => person(f),
+        },
+        Resource::Account => match provider_field {
+            "name" => Some("name"),
+            "address" => Some("address"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Deal => match provider_field {
+            "title" => Some("name"),
+            "value" => Some("amount"),
+            "currency" => Some("currency"),
+            "stage_id" | "status" => Some("stage"),
+            "pipeline_id" => Some("pipeline"),
+            "expected_close_date" => Some("close_date"),
+            "probability" => Some("probability"),
+            "org_id" => Some("account_id"),
+            "person_id" => Some("contact_ids"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Meeting => match provider_field {
+            "subject" => Some("title"),
+            "note" => Some("description"),
+            "due_date" | "due_time" => Some("start_time"),
+            "duration" => Some("end_time"),
+            "location" => Some("location"),
+            "participants" | "participants.person_id" | "person_id" => Some("contact_ids"),
+            "org_id" => Some("account_id"),
+            "deal_id" => Some("deal_id"),
+            "done" => Some("outcome"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Lead => match provider_field {
+            "person_id" => Some("contact_id"),
+            "organization_id" => Some("account_id"),
+            "label_ids" => Some("tags"),
+            "is_archived" | "was_seen" => Some("status"),
+            f => person(f),
+        },
+    }
+}
+
+/// A provider 400 names the Pipedrive field; the unified error names the unified field (the
+/// provider's field list stays in the provider details).
+fn unify_error(resource: Resource, e: Error) -> Error {
+    match e {
+        Error::InvalidInput {
+            field,
+            reason,
+            provider: Some(p),
+        } => Error::InvalidInput {
+            field: unified_field(resource, &field)
+                .map(str::to_owned)
+                .unwrap_or(field),
+            reason,
+            provider: Some(p),
+        },
+        other => other,
+    }
+}
+
+fn prefix_lead(e: Error) -> Error {
+    match e {
+        Error::InvalidInput {
+            field,
+            reason,
+            provider,
+        } => Error::InvalidInput {
+            field: if field.is_empty() {
+                field
+            } else {
+                format!("lead.{field}")
+            },
+            reason,
+            provider,
+        },
+        other => other,
+    }
+}
+
+#[async_trait]
+impl Connector for Pipedrive {
+    fn info(&self) -> &'static ConnectorInfo {
+        &INFO
+    }
+
+    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+        let resource = record.resource();
+        self.create_record(cx, record)
+            .await
+            .map_err(|e| unify_error(resource, e))
+    }
+
+    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        INFO.check(resource, Operation::Get)?;
+        let cx = self.prepare(cx).await?;
+        self.read(&cx, resource, id).await
+    }
+
+    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
+        INFO.check(resource, Operation::List)?;
+        let cx = self.prepare(cx).await?;
+        match object_of(resource) {
+            Some(obj) => self.list_v2(&cx, resource, obj, q).await,
+            None => self.list_leads(&cx, q).await,
+        }
+    }
+
+    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+        let resource = patch.resource();
+        self.update_record(cx, id, patch)
+            .await
+            .map_err(|e| unify_error(resource, e))
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {

@@ -145,6 +145,23 @@ async fn contact_company_name_finds_or_creates_the_organization() {
         ids.push(c.account_ids.clone().expect("org"));
     }
     assert_eq!(ids[0], ids[1], "the second contact reuses the organization");
+    // A company name that is not the name of the organization given with it is refused.
+    let e = pd
+        .create_contact(
+            &cx,
+            Contact {
+                last_name: Some("Moe".into()),
+                company_name: Some("Initech".into()),
+                account_ids: Some(ids[0].clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("contradiction");
+    match e {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "company_name"),
+        other => panic!("{other:?}"),
+    }
     // A name change keeps the other half of the name.
     let first = pd
         .list(&cx, Resource::Contact, &ListQuery::default())
@@ -310,8 +327,9 @@ async fn provider_errors_keep_message_and_fields() {
         Error::InvalidInput {
             field, provider, ..
         } => {
-            assert_eq!(field, "stage_id");
+            assert_eq!(field, "stage");
             let p = provider.as_ref().expect("provider details");
+            assert_eq!(p.fields, vec!["stage_id"]);
             assert_eq!(p.status, 400);
             assert!(p.message.contains("Stage with id 999"), "{}", p.message);
         }

@@ -291,9 +291,9 @@ pub fn finish_body(
         })?;
         let key = key.strip_prefix("custom_fields.").unwrap_or(key);
         if style == CustomStyle::Nested && is_custom_key(key) {
-            nested.insert(key.to_owned(), cf.wire_value());
+            nested.insert(key.to_owned(), custom_value(cf));
         } else {
-            body.insert(key.to_owned(), cf.wire_value());
+            body.insert(key.to_owned(), custom_value(cf));
         }
     }
     for (k, v) in passthrough {
@@ -310,6 +310,18 @@ pub fn finish_body(
         body.insert("custom_fields".into(), Value::Object(nested));
     }
     Ok(body)
+}
+
+/// The value a custom field sends: an option id (`remote_value_id`) as the number Pipedrive's
+/// `enum`/`set` fields take when it is one, else [`CustomField::wire_value`].
+pub fn custom_value(cf: &CustomField) -> Value {
+    match cf.remote_value_id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => id
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| cf.wire_value()),
+        _ => cf.wire_value(),
+    }
 }
 
 /// Refuses a unified field Pipedrive has no home for, naming where it could go instead.
@@ -389,6 +401,20 @@ mod tests {
                 .street
                 .as_deref(),
             Some("Mustamäe tee 3a, 10615 Tallinn")
+        );
+    }
+
+    #[test]
+    fn option_ids_go_out_as_numbers() {
+        let mut cf =
+            CustomField::named("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e", json!("Company"));
+        assert_eq!(custom_value(&cf), json!("Company"));
+        cf.remote_value_id = Some("191".into());
+        assert_eq!(custom_value(&cf), json!(191));
+        let body = finish_body(Map::new(), &[cf], &Map::new(), CustomStyle::Nested).unwrap();
+        assert_eq!(
+            Value::Object(body),
+            json!({"custom_fields": {"9dc80c50d78a15643bfc4ca79d76156a73a1ca0e": 191}})
         );
     }
 
