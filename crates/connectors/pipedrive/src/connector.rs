@@ -100,7 +100,15 @@ const CAPABILITIES: &[Capability] = &[
     Capability {
         resource: Resource::Account,
         operations: ALL_OPS,
-        fields: &["name", "address", "owner", "custom_fields"],
+        fields: &[
+            "name",
+            "website",
+            "industry",
+            "annual_revenue",
+            "address",
+            "owner",
+            "custom_fields",
+        ],
     },
 ];
 
@@ -217,6 +225,8 @@ fn is_meeting(obj: &Map<String, Value>) -> bool {
 struct Memo {
     org_names: HashMap<String, Option<String>>,
     persons: HashMap<String, Map<String, Value>>,
+    /// Options (id, label) of the organization field `industry`, once read.
+    industries: Option<Vec<(String, String)>>,
 }
 
 /// Most ids one `ids=` list call takes ("up to 100 entity ids").
@@ -394,12 +404,68 @@ impl Pipedrive {
                     l.company_name = company;
                 }
             }
+            Record::Account(a) => {
+                if let Some(id) = a.industry.clone().filter(|i| is_numeric_id(i)) {
+                    let options = self.industries(cx, memo).await;
+                    if let Some((_, label)) = options.iter().find(|(oid, _)| *oid == id) {
+                        a.industry = Some(label.clone());
+                    }
+                }
+            }
             _ => {}
         }
         let mut owner = record.owner().cloned();
         self.resolve_owner(cx, &mut owner).await;
         *record.owner_mut() = owner;
         Ok(())
+    }
+
+    /// The options (id, label) of the organization field `industry` (memoised; empty when the
+    /// fields cannot be read).
+    async fn industries(&self, cx: &Context, memo: &mut Memo) -> Vec<(String, String)> {
+        if let Some(o) = &memo.industries {
+            return o.clone();
+        }
+        let options = match client::fields(cx, PdObject::Organizations).await {
+            Ok(fields) => industry_options(&fields),
+            Err(e) => {
+                tracing::debug!(error = %e, "Pipedrive organization fields unreadable");
+                Vec::new()
+            }
+        };
+        memo.industries = Some(options.clone());
+        options
+    }
+
+    /// An industry given by label becomes its option id (an id stays as it is).
+    async fn resolve_industry(&self, cx: &Context, a: &mut unicrm_core::Account) -> Result<()> {
+        let Some(given) = a.industry.clone().filter(|i| !is_numeric_id(i)) else {
+            return Ok(());
+        };
+        let options = match client::fields(cx, PdObject::Organizations).await {
+            Ok(fields) => industry_options(&fields),
+            Err(e) => return Err(e),
+        };
+        match options
+            .iter()
+            .find(|(_, label)| label.trim().eq_ignore_ascii_case(given.trim()))
+        {
+            Some((id, _)) => {
+                a.industry = Some(id.clone());
+                Ok(())
+            }
+            None => Err(Error::invalid(
+                "industry",
+                format!(
+                    "{given:?} is not one of this account's industries ({})",
+                    options
+                        .iter()
+                        .map(|(_, l)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
     }
 
     /// The deals whose person is `person_id` (ids).
@@ -788,12 +854,19 @@ impl Pipedrive {
 }
 
 impl Pipedrive {
-    async fn create_record(&self, cx: &Context, record: Record) -> Result<Record> {
+    async fn create_record(&self, cx: &Context, mut record: Record) -> Result<Record> {
         let resource = record.resource();
         INFO.check(resource, Operation::Create)?;
-        // Validate the whole body before any call.
-        let mut body = record_to_wire(&record, true)?;
+        // Validate the whole body before any call (an industry label needs the field's options).
+        let industry_label = matches!(&record, Record::Account(a) if a.industry.as_deref().is_some_and(|i| !is_numeric_id(i)));
+        if !industry_label {
+            record_to_wire(&record, true)?;
+        }
         let cx = self.prepare(cx).await?;
+        if let Record::Account(a) = &mut record {
+            self.resolve_industry(&cx, a).await?;
+        }
+        let mut body = record_to_wire(&record, true)?;
         let obj = match (&record, object_of(resource)) {
             (Record::Lead(l), _) => return self.create_lead(&cx, l).await,
             (_, Some(obj)) => obj,
@@ -815,11 +888,18 @@ impl Pipedrive {
         self.read(&cx, resource, &id).await
     }
 
-    async fn update_record(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+    async fn update_record(&self, cx: &Context, id: &str, mut patch: Record) -> Result<Record> {
         let resource = patch.resource();
         INFO.check(resource, Operation::Update)?;
-        record_to_wire(&patch, false)?;
+        let industry_label = matches!(&patch, Record::Account(a) if a.industry.as_deref().is_some_and(|i| !is_numeric_id(i)));
+        if !industry_label {
+            record_to_wire(&patch, false)?;
+        }
         let cx = self.prepare(cx).await?;
+        if let Record::Account(a) = &mut patch {
+            self.resolve_industry(&cx, a).await?;
+        }
+        record_to_wire(&patch, false)?;
         check_id(resource, id)?;
         let obj = match (&patch, object_of(resource)) {
             (Record::Lead(l), _) => return self.update_lead(&cx, id, l).await,
@@ -884,6 +964,9 @@ pub fn unified_field(resource: Resource, provider_field: &str) -> Option<&'stati
         Resource::Account => match provider_field {
             "name" => Some("name"),
             "address" => Some("address"),
+            "website" => Some("website"),
+            "industry" => Some("industry"),
+            "annual_revenue" => Some("annual_revenue"),
             "owner_id" => Some("owner"),
             _ => None,
         },
@@ -1069,6 +1152,26 @@ impl Connector for Pipedrive {
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, payload)
     }
+}
+
+/// The options (id, label) of the organization field `industry`.
+pub fn industry_options(fields: &[Field]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .find(|f| f.field_code == "industry")
+        .and_then(|f| f.options.as_ref())
+        .map(|opts| {
+            opts.iter()
+                .map(|o| {
+                    let id = match &o.id {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (id, o.label.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Account-defined fields (`is_custom_field`) → definitions.

@@ -418,3 +418,58 @@ async fn seeded_accounts_list_with_batched_reads() {
         "{calls:#?}"
     );
 }
+
+#[tokio::test]
+async fn account_industry_is_an_option_of_the_industry_field() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "industry");
+    let pd: Arc<dyn Connector> = Arc::new(Pipedrive::default());
+    let a = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Initech".into()),
+                industry: Some("finance".into()),
+                website: Some("https://initech.example".into()),
+                annual_revenue: Some("2500000".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    assert_eq!(a.industry.as_deref(), Some("Finance"));
+    assert_eq!(
+        a.raw.as_ref().and_then(|r| r.get("industry")).cloned(),
+        Some(json!(2))
+    );
+    let e = pd
+        .update_account(
+            &cx,
+            a.id.as_deref().unwrap(),
+            unicrm_core::Account {
+                industry: Some("Astrology".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("not an option");
+    match e {
+        Error::InvalidInput { field, reason, .. } => {
+            assert_eq!(field, "industry");
+            assert!(reason.contains("Technology"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Initech".into()),
+                annual_revenue: Some("10.5".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("fractional revenue");
+    assert_eq!(e.kind(), "invalid_input");
+}

@@ -193,6 +193,11 @@ pub fn address_from_wire(v: Option<&Value>) -> Option<Address> {
         (Some(n), None) => Some(n),
         (None, None) => None,
     };
+    // An apartment / suite is the street's second line.
+    let street = match (street, part("subpremise")) {
+        (Some(s), Some(sub)) => Some(format!("{s}\n{sub}")),
+        (s, _) => s,
+    };
     let mut a = Address {
         street,
         city: part("locality"),
@@ -214,7 +219,13 @@ pub fn address_to_wire(a: &Address) -> Value {
             o.insert(k.to_owned(), Value::String(v.clone()));
         }
     };
-    put("route", &a.street);
+    let (route, subpremise) = match a.street.as_deref().map(|s| s.split_once('\n')) {
+        Some(Some((first, rest))) => (Some(first.to_owned()), Some(rest.replace('\n', ", "))),
+        Some(None) => (a.street.clone(), None),
+        None => (None, None),
+    };
+    put("route", &route);
+    put("subpremise", &subpremise);
     put("locality", &a.city);
     put("admin_area_level_1", &a.state);
     put("postal_code", &a.postal_code);
@@ -224,8 +235,9 @@ pub fn address_to_wire(a: &Address) -> Value {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
+    let street_line = a.street.as_deref().map(|s| s.replace('\n', ", "));
     let formatted = [
-        a.street.as_deref(),
+        street_line.as_deref(),
         a.city.as_deref(),
         (!state_zip.is_empty()).then_some(state_zip.as_str()),
         a.country.as_deref(),
@@ -393,7 +405,18 @@ mod tests {
         };
         let w = address_to_wire(&a);
         assert_eq!(w["value"], "123 Main St, San Francisco, CA 94105, US");
-        assert_eq!(address_from_wire(Some(&w)), Some(a));
+        assert_eq!(address_from_wire(Some(&w)), Some(a.clone()));
+        let two_lines = Address {
+            street: Some("123 Main St\nSuite 5".into()),
+            ..a
+        };
+        let w = address_to_wire(&two_lines);
+        assert_eq!(w["subpremise"], "Suite 5");
+        assert_eq!(
+            w["value"],
+            "123 Main St, Suite 5, San Francisco, CA 94105, US"
+        );
+        assert_eq!(address_from_wire(Some(&w)), Some(two_lines));
         let only_value = json!({"value": "Mustamäe tee 3a, 10615 Tallinn"});
         assert_eq!(
             address_from_wire(Some(&only_value))
