@@ -473,3 +473,60 @@ async fn account_industry_is_an_option_of_the_industry_field() {
         .expect_err("fractional revenue");
     assert_eq!(e.kind(), "invalid_input");
 }
+
+/// The project's two example request pages, as the gateway would run them in sandbox mode.
+#[tokio::test]
+async fn the_example_pages_through_the_emulator() {
+    use unicrm_core::dialect::{self, Dialect};
+    let sb = sandbox().await;
+    let cx = cx(&sb, "example-pages");
+    let pd: Arc<dyn Connector> = Arc::new(Pipedrive::default());
+    let v1 = std::fs::read("fixtures/requests/contact/v1_example_page.json").unwrap();
+    let record = dialect::parse_request(Dialect::V1, Resource::Contact, &v1).unwrap();
+    let created = pd.create(&cx, record).await.expect("v1 example page");
+    let out = dialect::render(Dialect::V1, &created);
+    assert_eq!(out["firstName"], "Jane");
+    assert_eq!(out["lastName"], "Doe");
+    assert_eq!(out["email"], "jane.doe@example.com");
+    assert_eq!(out["phone"], "+1-555-0100");
+    assert_eq!(out["company"], "Acme Corp");
+    assert_eq!(out["jobTitle"], "VP of Sales");
+    assert_eq!(out["address"]["city"], "San Francisco");
+    assert_eq!(out["ownerName"], "Sandbox Admin");
+
+    // The unified page links two accounts (and deals by made-up ids): a Pipedrive person has
+    // one organization, so the connector refuses it before any call, naming the field.
+    let unified = std::fs::read("fixtures/requests/contact/unified_example_page.json").unwrap();
+    let record = dialect::parse_request(Dialect::Unified, Resource::Contact, &unified).unwrap();
+    match pd.create(&cx, record.clone()).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "account_ids"),
+        other => panic!("{other:?}"),
+    }
+    // With one account of this account's own and no made-up deal ids it goes through, custom
+    // field and passthrough included (the unknown passthrough key is dropped by Pipedrive).
+    let Record::Contact(mut c) = record else {
+        panic!("contact")
+    };
+    let org = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Apple Inc.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.account_ids = Some(vec![org.id.clone().unwrap()]);
+    c.deal_ids = None;
+    c.custom_fields[0].remote_id = Some("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e".into());
+    c.custom_fields[0].remote_value_id = Some("191".into());
+    let created = pd
+        .create_contact(&cx, c)
+        .await
+        .expect("unified page, adapted");
+    assert_eq!(created.company_name.as_deref(), Some("Apple Inc."));
+    assert!(created.custom_fields.iter().any(|f| f.target()
+        == Some("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e")
+        && f.value == json!(191)));
+}
