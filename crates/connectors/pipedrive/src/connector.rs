@@ -604,6 +604,12 @@ impl Pipedrive {
             Some(o) => client::get(cx, o, id).await?,
             None => client::get_lead(cx, id).await?,
         };
+        // "Marks a person as deleted. After 30 days, the person will be permanently deleted."
+        if obj.get("is_deleted").and_then(Value::as_bool) == Some(true) {
+            return Err(Error::not_found(format!(
+                "Pipedrive {resource} {id} is deleted"
+            )));
+        }
         if resource == Resource::Meeting && !is_meeting(&obj) {
             return Err(Error::not_found(format!(
                 "Pipedrive activity {id} is a {:?}, not a meeting",
