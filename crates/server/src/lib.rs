@@ -20,8 +20,10 @@
 pub mod accounts;
 pub mod crypto;
 pub mod error;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
+pub mod reliability;
 pub mod request;
 pub mod routes;
 pub mod state;
