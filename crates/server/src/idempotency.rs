@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
-use unicrm_core::Error;
+use unicrm_core::{Error, Recorder};
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -157,7 +157,7 @@ impl Owned {
     /// Runs `call` to completion (in its own task: a client hanging up does not cancel a
     /// provider call half way) and stores its answer, or frees the key when the answer is a
     /// 429/5xx (nothing to replay: the client retries with the same key).
-    pub async fn run<F>(self, dialect: Dialect, call: F) -> Response
+    pub async fn run<F>(self, dialect: Dialect, recorder: Option<Recorder>, call: F) -> Response
     where
         F: Future<Output = Result<(u16, Value), ApiError>> + Send + 'static,
     {
@@ -171,7 +171,16 @@ impl Owned {
                 }
             };
             let store = self.gw.store();
-            if status >= 500 || status == 429 {
+            let landed = recorder.as_ref().and_then(landed_write);
+            let mut body = body;
+            if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
+                // The provider accepted a write before the failure: repeating the call could
+                // duplicate it, so this answer is kept for the key like any other.
+                let msg = body["message"].as_str().unwrap_or_default().to_owned();
+                body["message"] = Value::String(format!(
+                    "the provider accepted the write ({write}) but a later call failed, so it is not repeated for this Idempotency-Key; check the record before retrying with a new key: {msg}"
+                ));
+            } else if status >= 500 || status == 429 {
                 if let Err(e) = store.idem_release(&self.scope, &self.owner).await {
                     tracing::error!(error = %e, "could not release an idempotency key");
                 }
@@ -198,6 +207,21 @@ impl Owned {
             .into_response(),
         }
     }
+}
+
+/// The first provider write (method and path) that answered 2xx, if any: any call but `GET`,
+/// except searches (`…/search`, `…/query`), which read.
+pub fn landed_write(recorder: &Recorder) -> Option<String> {
+    recorder.calls().into_iter().find_map(|c| {
+        let path = url::Url::parse(&c.url)
+            .map(|u| u.path().to_owned())
+            .unwrap_or_else(|_| c.url.clone());
+        let read = c.method.eq_ignore_ascii_case("GET")
+            || c.method.eq_ignore_ascii_case("HEAD")
+            || path.ends_with("/search")
+            || path.ends_with("/query");
+        (!read && (200..300).contains(&c.status)).then(|| format!("{} {path}", c.method))
+    })
 }
 
 /// A JSON answer.

@@ -20,6 +20,7 @@
 pub mod accounts;
 pub mod crypto;
 pub mod error;
+pub mod hosts;
 pub mod idempotency;
 pub mod openapi;
 pub mod ops;

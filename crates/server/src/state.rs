@@ -514,10 +514,18 @@ impl Gateway {
                     })
                 }
             },
-            Environment::Live => entry
-                .base_url
-                .clone()
-                .unwrap_or_else(|| connector.info().default_base_url.to_owned()),
+            Environment::Live => {
+                // Accounts linked before the check existed are checked on use too.
+                crate::hosts::check_live_urls(
+                    &a.provider,
+                    connector.info().default_base_url,
+                    &a.credentials,
+                )?;
+                entry
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| connector.info().default_base_url.to_owned())
+            }
         };
         let mut cx = Context::new(base, entry.credentials.clone())
             .with_http(self.inner.http.clone())

@@ -193,10 +193,20 @@ async fn call(
         &fp,
     )
     .await?;
-    let run = execute(gw.clone(), target, resource, op, raw, fields);
+    // A keyed call records its provider calls, to know whether a write reached the provider.
+    let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
+    let run = execute(
+        gw.clone(),
+        target,
+        resource,
+        op,
+        recorder.clone(),
+        raw,
+        fields,
+    );
     match begin {
         Begin::Replay(r) => Ok(r),
-        Begin::Owned(o) => Ok(o.run(D, run).await),
+        Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
         Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
     }
 }
@@ -206,10 +216,10 @@ async fn execute(
     target: Target,
     resource: Resource,
     op: Op,
+    recorder: Option<Recorder>,
     raw: bool,
     fields: Option<Vec<String>>,
 ) -> Result<(u16, Value), ApiError> {
-    let recorder = raw.then(Recorder::new);
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
@@ -232,7 +242,9 @@ async fn execute(
         }
         Outcome::Deleted(id) => json!({"data": {"id": id, "remote_id": id, "deleted": true}}),
     };
-    add_raw(&mut body, recorder);
+    if raw {
+        add_raw(&mut body, recorder);
+    }
     Ok((200, body))
 }
 

@@ -139,10 +139,12 @@ async fn call(
         &fp,
     )
     .await?;
-    let run = execute(gw.clone(), target, resource, op, raw);
+    // A keyed call records its provider calls, to know whether a write reached the provider.
+    let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
+    let run = execute(gw.clone(), target, resource, op, recorder.clone(), raw);
     match begin {
         Begin::Replay(r) => Ok(r),
-        Begin::Owned(o) => Ok(o.run(D, run).await),
+        Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
         Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
     }
 }
@@ -152,10 +154,10 @@ async fn execute(
     target: Target,
     resource: Resource,
     op: Op,
+    recorder: Option<Recorder>,
     raw: bool,
 ) -> Result<(u16, Value), ApiError> {
     let create = matches!(op, Op::Create(_));
-    let recorder = raw.then(Recorder::new);
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
@@ -182,7 +184,7 @@ async fn execute(
         }
         Outcome::Deleted(id) => (200, v1::envelope(200, json!({"id": id, "deleted": true}))),
     };
-    if let Some(r) = recorder {
+    if let Some(r) = recorder.filter(|_| raw) {
         body["data"]["raw"] = serde_json::to_value(r.calls()).unwrap_or(Value::Null);
     }
     Ok((status, body))
