@@ -496,8 +496,8 @@ fn bodies(provider: &str, resource: &str, n: usize) -> (Value, Value) {
             json!({"location": "Room 1"}),
         ),
         ("pipedrive", "account") => (
-            json!({"name": format!("Acme {n}")}), // Pipedrive organizations have no website field
-            json!({"name": format!("Acme {n} Ltd")}),
+            json!({"name": format!("Acme {n}"), "website": "https://acme.example"}),
+            json!({"name": format!("Acme {n} Ltd")}), // organizations have no description field
         ),
         (_, "account") => (
             json!({"name": format!("Acme {n}"), "website": "https://acme.example"}),
