@@ -455,8 +455,46 @@ fn transport_error(provider: &str, e: &reqwest::Error, timeout: Duration) -> Err
     }
 }
 
-/// Parses a `Retry-After` header (seconds form) into a duration.
+/// Parses a `Retry-After` header into a duration: delay-seconds (`"2"`) or an HTTP-date
+/// (`"Sat, 22 Mar 2025 14:30:01 GMT"`, RFC 9110 §10.2.3; a date in the past gives zero).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
+    retry_after_value(v, chrono::Utc::now())
+}
+
+/// Parses one `Retry-After` value relative to `now` (see [`retry_after`]).
+pub fn retry_after_value(v: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use super::*;
+
+    #[test]
+    fn seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2025-03-22T14:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(retry_after_value("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            retry_after_value("Sat, 22 Mar 2025 14:30:01 GMT", now),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_after_value("Sat, 22 Mar 2025 14:29:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after_value("soon", now), None);
+        assert_eq!(retry_after_value("-1", now), None);
+    }
 }

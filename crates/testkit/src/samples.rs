@@ -77,7 +77,10 @@ pub(crate) const ATTEMPTS: usize = 3;
 pub(crate) fn not_checked(field: &str) -> Option<&'static str> {
     match field {
         "owner" => Some("needs an existing provider user id"),
-        "custom_fields" | "passthrough" => Some("provider-specific field names"),
+        "custom_fields" => {
+            Some("checked separately, with a text custom field the provider defines")
+        }
+        "passthrough" => Some("provider-specific field names"),
         "id" | "remote_id" | "created_at" | "updated_at" | "raw" => Some("set by the provider"),
         _ => None,
     }
@@ -148,7 +151,9 @@ fn value(
             );
         }
         let list = candidates(field);
-        let pick = list[attempt.min(list.len() - 1)];
+        let Some(pick) = list.get(attempt.min(list.len().saturating_sub(1))) else {
+            return Err(format!("testkit has no sample value for `{field}`"));
+        };
         return Ok(match kind(field) {
             Some(Kind::Enum) => json!({"value": pick}),
             _ => json!(pick),
@@ -189,7 +194,15 @@ fn value(
         "start_time" => json!("2030-01-15T10:00:00Z"),
         "end_time" => json!("2030-01-15T11:00:00Z"),
         "location" => json!("Zürich HQ, Raum 3"),
-        "website" => json!("https://example.com"),
+        // One host per sample: some CRMs keep company domains unique (Attio's `domains`).
+        "website" => {
+            let host: String = run
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            json!(format!("https://{host}-{n}.example.com"))
+        }
         "account_ids" => json!([link(&links.account, "account")?]),
         "contact_ids" => json!([link(&links.contact, "contact")?]),
         "account_id" => json!(link(&links.account, "account")?),

@@ -34,6 +34,13 @@ pub fn api_root(cx: &Context) -> Result<String> {
     Ok(format!("{base}{API_PREFIX}"))
 }
 
+/// The host root (`{base}` without `/api/v1`), where Close's OAuth token endpoint lives
+/// (`https://api.close.com/oauth2/token/`). Checked like [`api_root`].
+pub fn host_root(cx: &Context) -> Result<String> {
+    let root = api_root(cx)?;
+    Ok(root.strip_suffix(API_PREFIX).unwrap_or(&root).to_owned())
+}
+
 fn check_close_url(raw: &str) -> Result<()> {
     let url = Url::parse(raw)
         .map_err(|e| Error::invalid("base_url", format!("`{raw}` is not a URL: {e}")))?;

@@ -43,6 +43,7 @@ const CAPABILITIES: &[Capability] = &[
             "job_title",
             "address",
             "account_ids",
+            "deal_ids",
             "custom_fields",
         ],
     },
@@ -446,6 +447,56 @@ impl Close {
         }
     }
 
+    /// Makes exactly `deal_ids` the opportunities naming this contact: sets `contact_id` on each
+    /// listed one, clears it on others of the lead that named the contact.
+    async fn link_deals(
+        &self,
+        client: &Client<'_>,
+        contact_id: &str,
+        lead_id: Option<&str>,
+        deal_ids: &[String],
+    ) -> Result<()> {
+        for deal in deal_ids {
+            let deal = checked_id(Resource::Deal, deal).map_err(|_| {
+                Error::invalid(
+                    "deal_ids",
+                    format!("{deal:?} is not a Close opportunity id"),
+                )
+            })?;
+            let mut body = Object::new();
+            body.insert("contact_id".into(), json!(contact_id));
+            client
+                .update(Endpoint::Opportunity, &deal, body)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound { .. } => Error::invalid(
+                        "deal_ids",
+                        format!("no Close opportunity has the id {deal:?}"),
+                    ),
+                    other => other,
+                })?;
+        }
+        let Some(lead_id) = lead_id else {
+            return Ok(());
+        };
+        let lead = client.get(Endpoint::Lead, lead_id).await?;
+        let stale: Vec<String> = lead
+            .get("opportunities")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|o| o.get("contact_id").and_then(Value::as_str) == Some(contact_id))
+            .filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_owned))
+            .filter(|id| !deal_ids.contains(id))
+            .collect();
+        for deal in stale {
+            let mut body = Object::new();
+            body.insert("contact_id".into(), Value::Null);
+            client.update(Endpoint::Opportunity, &deal, body).await?;
+        }
+        Ok(())
+    }
+
     async fn create_contact(&self, client: &Client<'_>, c: Contact) -> Result<Record> {
         let write = contact::contact_to_wire(&c, Write::Create)?;
         self.check_company(client, &write).await?;
@@ -474,6 +525,18 @@ impl Close {
                 return Err(e);
             }
         };
+        if let Some(deals) = &write.deal_ids {
+            let id = mapping::text(&saved, "id")
+                .ok_or_else(|| Error::Internal("Close answered a contact without id".into()))?;
+            self.link_deals(
+                client,
+                &id,
+                mapping::text(&saved, "lead_id").as_deref(),
+                deals,
+            )
+            .await?;
+            return self.read(client, Resource::Contact, &id).await;
+        }
         let mut out = self.finish(client, Resource::Contact, vec![saved]).await?;
         out.pop()
             .ok_or_else(|| Error::Internal("finish dropped a record".into()))
@@ -505,8 +568,19 @@ impl Close {
                 self.add_address(client, lead_id, a).await?;
             }
         }
-        if !body.is_empty() {
-            client.update(Endpoint::Contact, id, body).await?;
+        let saved = if body.is_empty() {
+            client.get(Endpoint::Contact, id).await?
+        } else {
+            client.update(Endpoint::Contact, id, body).await?
+        };
+        if let Some(deals) = &write.deal_ids {
+            self.link_deals(
+                client,
+                id,
+                mapping::text(&saved, "lead_id").as_deref(),
+                deals,
+            )
+            .await?;
         }
         self.read(client, Resource::Contact, id).await
     }
@@ -739,6 +813,20 @@ impl Connector for Close {
         };
         let defs = Client::new(cx)?.custom_fields(family).await?;
         Ok(defs.iter().map(definition_from_wire).collect())
+    }
+
+    async fn refresh_credentials(&self, cx: &Context) -> Result<unicrm_core::Credentials> {
+        let token = crate::client::refresh_token(cx).await?;
+        let mut creds = cx.credentials.clone();
+        creds.access_token = Some(token.access_token.into());
+        if let Some(rotated) = token.refresh_token {
+            creds.refresh_token = Some(rotated.into());
+        }
+        creds.expires_at = token
+            .expires_in
+            .and_then(|s| i64::try_from(s).ok())
+            .map(|s| Utc::now() + chrono::Duration::seconds(s));
+        Ok(creds)
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

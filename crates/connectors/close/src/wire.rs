@@ -131,3 +131,19 @@ pub struct Status {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub status_type: Option<String>,
 }
+
+/// The OAuth token answer (`POST /oauth2/token/`, RFC 6749 §5.1).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct TokenResponse {
+    /// New access token (sent as `Bearer`).
+    pub access_token: String,
+    /// `Bearer`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Lifetime in seconds.
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    /// A rotated refresh token, when Close sends one.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}

@@ -583,3 +583,103 @@ async fn a_contact_company_must_be_its_lead() {
         .expect("same company");
     assert_eq!(ok.company_name.as_deref(), Some("Globex"));
 }
+
+#[tokio::test]
+async fn contact_deal_ids_set_the_opportunities_contact() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "key-deal-ids");
+    let c = connector();
+    let account = c
+        .create_account(
+            &cx,
+            Account {
+                name: Some("Initech".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    let lead_id = account.id.expect("id");
+    let deal = c
+        .create_deal(
+            &cx,
+            Deal {
+                name: Some("TPS reports".into()),
+                account_id: Some(lead_id.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("deal");
+    let deal_id = deal.id.expect("id");
+    let contact = c
+        .create_contact(
+            &cx,
+            Contact {
+                first_name: Some("Peter".into()),
+                account_ids: Some(vec![lead_id]),
+                deal_ids: Some(vec![deal_id.clone()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("contact");
+    let contact_id = contact.id.clone().expect("id");
+    assert_eq!(contact.deal_ids, Some(vec![deal_id.clone()]));
+    let deal = c.get_deal(&cx, &deal_id).await.expect("deal");
+    assert_eq!(deal.contact_ids, Some(vec![contact_id.clone()]));
+
+    let unlinked = c
+        .update_contact(
+            &cx,
+            &contact_id,
+            Contact {
+                deal_ids: Some(vec![]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("unlink");
+    assert_eq!(unlinked.deal_ids, Some(vec![]));
+    assert_eq!(
+        c.get_deal(&cx, &deal_id).await.expect("deal").contact_ids,
+        None
+    );
+}
+
+#[tokio::test]
+async fn oauth_tokens_refresh_at_the_token_endpoint() {
+    let sb = sandbox().await;
+    let c = connector();
+    let creds = Credentials::from_pairs([
+        ("access_token", "old-access"),
+        ("refresh_token", "refresh-abc"),
+        ("client_id", "oa2client_1"),
+        ("client_secret", "s3cret"),
+    ])
+    .expect("creds");
+    let cx = Context::new(sb.base_url("close"), creds)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    let fresh = c.refresh_credentials(&cx).await.expect("refresh");
+    assert!(fresh.expires_at.is_some());
+    assert_eq!(fresh.client_id.as_deref(), Some("oa2client_1"));
+    let cx = Context::new(sb.base_url("close"), fresh)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    c.list(&cx, Resource::Account, &ListQuery::default())
+        .await
+        .expect("the refreshed token works");
+
+    let revoked = Credentials::from_pairs([
+        ("refresh_token", "revoked-xyz"),
+        ("client_id", "oa2client_1"),
+        ("client_secret", "s3cret"),
+    ])
+    .expect("creds");
+    let cx = Context::new(sb.base_url("close"), revoked)
+        .sandboxed(true)
+        .with_retry(RetryPolicy::none());
+    let err = c.refresh_credentials(&cx).await.unwrap_err();
+    assert_eq!(err.kind(), "unauthorized", "{err}");
+}

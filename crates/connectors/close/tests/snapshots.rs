@@ -149,3 +149,39 @@ fn a_read_record_written_back_gives_the_same_fields() {
         );
     }
 }
+
+#[test]
+fn custom_field_definitions_from_close() {
+    insta::glob!("../fixtures", "custom_fields/*.json", |path| {
+        let list: connector_close::wire::ListResponse<connector_close::wire::CustomFieldDef> =
+            serde_json::from_value(read(path)).expect("a Close custom field list");
+        let defs: Vec<_> = list
+            .data
+            .iter()
+            .map(connector_close::connector::definition_from_wire)
+            .collect();
+        insta::assert_json_snapshot!(defs);
+    });
+}
+
+#[test]
+fn opportunity_statuses_parse() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/statuses/opportunity_list.json");
+    let list: connector_close::wire::ListResponse<connector_close::wire::Status> =
+        serde_json::from_value(read(&path)).expect("a Close status list");
+    let types: Vec<_> = list
+        .data
+        .iter()
+        .map(|s| (s.label.as_str(), s.status_type.as_deref()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("Active", Some("active")),
+            ("Won", Some("won")),
+            ("Lost", Some("lost")),
+            ("On hold", Some("active"))
+        ]
+    );
+}

@@ -9,8 +9,8 @@ pub const ID: &str = "pipedrive";
 /// Display name.
 pub const DISPLAY_NAME: &str = "Pipedrive";
 
-/// Pipedrive's API host. API v2 lives under `/api/v2` ("servers: https://api.pipedrive.com/api/v2"),
-/// API v1 under `/v1` ("servers: https://api.pipedrive.com/v1") — Pipedrive's OpenAPI documents.
+/// Pipedrive's API host. API v2 lives under `/api/v2` (`servers: https://api.pipedrive.com/api/v2`),
+/// API v1 under `/v1` (`servers: https://api.pipedrive.com/v1`) — Pipedrive's OpenAPI documents.
 pub const DEFAULT_BASE_URL: &str = "https://api.pipedrive.com";
 
 /// Path prefix of API v2 (persons, organizations, deals, activities, fields, search).

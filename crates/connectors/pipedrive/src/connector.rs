@@ -100,7 +100,15 @@ const CAPABILITIES: &[Capability] = &[
     Capability {
         resource: Resource::Account,
         operations: ALL_OPS,
-        fields: &["name", "address", "owner", "custom_fields"],
+        fields: &[
+            "name",
+            "website",
+            "industry",
+            "annual_revenue",
+            "address",
+            "owner",
+            "custom_fields",
+        ],
     },
 ];
 
@@ -212,8 +220,17 @@ fn is_meeting(obj: &Map<String, Value>) -> bool {
     text(obj, "type").as_deref() == Some(config::MEETING_TYPE)
 }
 
-/// Memo of organization names read during one call.
-type OrgNames = HashMap<String, Option<String>>;
+/// What one call has read already: organization names and persons (by id).
+#[derive(Debug, Default)]
+struct Memo {
+    org_names: HashMap<String, Option<String>>,
+    persons: HashMap<String, Map<String, Value>>,
+    /// Options (id, label) of the organization field `industry`, once read.
+    industries: Option<Vec<(String, String)>>,
+}
+
+/// Most ids one `ids=` list call takes ("up to 100 entity ids").
+const IDS_PER_CALL: usize = 100;
 
 impl Pipedrive {
     /// Checks the base URL, uses the account's company domain when known, and refreshes an
@@ -268,9 +285,72 @@ impl Pipedrive {
         }
     }
 
-    /// The name of organization `id` (memoised in `names`); `None` when it cannot be read.
-    async fn org_name(&self, cx: &Context, id: &str, names: &mut OrgNames) -> Option<String> {
-        if let Some(n) = names.get(id) {
+    /// Reads the records with `ids` in batches (`GET /api/v2/{object}?ids=…`, "up to 100 entity
+    /// ids"); ids it cannot read are simply absent (read one by one later).
+    async fn prefetch(
+        &self,
+        cx: &Context,
+        obj: PdObject,
+        ids: Vec<String>,
+    ) -> HashMap<String, Map<String, Value>> {
+        let mut ids: Vec<String> = ids.into_iter().filter(|i| is_numeric_id(i)).collect();
+        ids.sort();
+        ids.dedup();
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_CALL) {
+            let joined = chunk.join(",");
+            match client::list(cx, obj, config::PAGE_MAX, None, None, &[("ids", joined)]).await {
+                Ok(page) => out.extend(
+                    page.items
+                        .into_iter()
+                        .filter_map(|r| crate::mapping::id_string(r.get("id")).map(|id| (id, r))),
+                ),
+                Err(e) => {
+                    tracing::debug!(error = %e, "Pipedrive batch read failed; reading one by one")
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads the organizations (names) and persons a page of records refers to, in batches.
+    async fn prefetch_page(&self, cx: &Context, records: &[Record], memo: &mut Memo) {
+        let person_ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Lead(l) => l.contact_id.clone(),
+                _ => None,
+            })
+            .filter(|id| !memo.persons.contains_key(id))
+            .collect();
+        if !person_ids.is_empty() {
+            let persons = self.prefetch(cx, PdObject::Persons, person_ids).await;
+            memo.persons.extend(persons);
+        }
+        let mut org_ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Contact(c) => c.account_ids.as_ref().and_then(|a| a.first()).cloned(),
+                Record::Lead(l) => l.account_id.clone(),
+                _ => None,
+            })
+            .collect();
+        org_ids.extend(
+            memo.persons
+                .values()
+                .filter_map(|p| crate::mapping::id_string(p.get("org_id"))),
+        );
+        org_ids.retain(|id| !memo.org_names.contains_key(id));
+        if !org_ids.is_empty() {
+            let orgs = self.prefetch(cx, PdObject::Organizations, org_ids).await;
+            memo.org_names
+                .extend(orgs.into_iter().map(|(id, o)| (id, text(&o, "name"))));
+        }
+    }
+
+    /// The name of organization `id` (memoised); `None` when it cannot be read.
+    async fn org_name(&self, cx: &Context, id: &str, memo: &mut Memo) -> Option<String> {
+        if let Some(n) = memo.org_names.get(id) {
             return n.clone();
         }
         let name = match client::get(cx, PdObject::Organizations, id).await {
@@ -280,33 +360,38 @@ impl Pipedrive {
                 None
             }
         };
-        names.insert(id.to_owned(), name.clone());
+        memo.org_names.insert(id.to_owned(), name.clone());
         name
     }
 
     /// Completes a record read from Pipedrive: owner, a contact's company name, a lead's person
     /// fields and company name.
-    async fn enrich(&self, cx: &Context, record: &mut Record, names: &mut OrgNames) -> Result<()> {
+    async fn enrich(&self, cx: &Context, record: &mut Record, memo: &mut Memo) -> Result<()> {
         match record {
             Record::Contact(c) => {
                 if let Some(org) = c.account_ids.as_ref().and_then(|a| a.first()).cloned() {
-                    c.company_name = self.org_name(cx, &org, names).await;
+                    c.company_name = self.org_name(cx, &org, memo).await;
                 }
             }
             Record::Lead(l) => {
                 let mut company = match l.account_id.clone() {
-                    Some(org) => self.org_name(cx, &org, names).await,
+                    Some(org) => self.org_name(cx, &org, memo).await,
                     None => None,
                 };
                 if let Some(pid) = l.contact_id.clone() {
-                    match client::get(cx, PdObject::Persons, &pid).await {
+                    let known = memo.persons.get(&pid).cloned();
+                    let read = match known {
+                        Some(p) => Ok(p),
+                        None => client::get(cx, PdObject::Persons, &pid).await,
+                    };
+                    match read {
                         Ok(p) => {
                             let person = contact::contact_from_wire(&p)?;
                             if company.is_none() {
                                 if let Some(org) =
                                     person.account_ids.as_ref().and_then(|a| a.first())
                                 {
-                                    company = self.org_name(cx, org, names).await;
+                                    company = self.org_name(cx, org, memo).await;
                                 }
                             }
                             lead::apply_person(l, &person, company.clone());
@@ -319,12 +404,68 @@ impl Pipedrive {
                     l.company_name = company;
                 }
             }
+            Record::Account(a) => {
+                if let Some(id) = a.industry.clone().filter(|i| is_numeric_id(i)) {
+                    let options = self.industries(cx, memo).await;
+                    if let Some((_, label)) = options.iter().find(|(oid, _)| *oid == id) {
+                        a.industry = Some(label.clone());
+                    }
+                }
+            }
             _ => {}
         }
         let mut owner = record.owner().cloned();
         self.resolve_owner(cx, &mut owner).await;
         *record.owner_mut() = owner;
         Ok(())
+    }
+
+    /// The options (id, label) of the organization field `industry` (memoised; empty when the
+    /// fields cannot be read).
+    async fn industries(&self, cx: &Context, memo: &mut Memo) -> Vec<(String, String)> {
+        if let Some(o) = &memo.industries {
+            return o.clone();
+        }
+        let options = match client::fields(cx, PdObject::Organizations).await {
+            Ok(fields) => industry_options(&fields),
+            Err(e) => {
+                tracing::debug!(error = %e, "Pipedrive organization fields unreadable");
+                Vec::new()
+            }
+        };
+        memo.industries = Some(options.clone());
+        options
+    }
+
+    /// An industry given by label becomes its option id (an id stays as it is).
+    async fn resolve_industry(&self, cx: &Context, a: &mut unicrm_core::Account) -> Result<()> {
+        let Some(given) = a.industry.clone().filter(|i| !is_numeric_id(i)) else {
+            return Ok(());
+        };
+        let options = match client::fields(cx, PdObject::Organizations).await {
+            Ok(fields) => industry_options(&fields),
+            Err(e) => return Err(e),
+        };
+        match options
+            .iter()
+            .find(|(_, label)| label.trim().eq_ignore_ascii_case(given.trim()))
+        {
+            Some((id, _)) => {
+                a.industry = Some(id.clone());
+                Ok(())
+            }
+            None => Err(Error::invalid(
+                "industry",
+                format!(
+                    "{given:?} is not one of this account's industries ({})",
+                    options
+                        .iter()
+                        .map(|(_, l)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
     }
 
     /// The deals whose person is `person_id` (ids).
@@ -416,19 +557,45 @@ impl Pipedrive {
         c: &Contact,
         body: &mut Map<String, Value>,
     ) -> Result<()> {
-        if c.account_ids.is_some() || body.contains_key("org_id") {
-            return Ok(());
-        }
-        if let Some(name) = c
+        let Some(name) = c
             .company_name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
+        else {
+            return Ok(());
+        };
+        match body
+            .get("org_id")
+            .and_then(|v| crate::mapping::id_string(Some(v)))
         {
-            let org = self.org_for_name(cx, name).await?;
-            body.insert("org_id".into(), Value::from(org));
+            Some(org) => self.check_company(cx, &org, name, "company_name").await,
+            None if c.account_ids.is_some() => Ok(()),
+            None => {
+                let org = self.org_for_name(cx, name).await?;
+                body.insert("org_id".into(), Value::from(org));
+                Ok(())
+            }
         }
-        Ok(())
+    }
+
+    /// Refuses a company name that contradicts the organization given with it: Pipedrive keeps
+    /// one organization per person / lead, and its name is the company name.
+    async fn check_company(&self, cx: &Context, org: &str, name: &str, field: &str) -> Result<()> {
+        let current = text(
+            &client::get(cx, PdObject::Organizations, org).await?,
+            "name",
+        );
+        match current {
+            Some(n) if n.trim().eq_ignore_ascii_case(name) => Ok(()),
+            other => Err(Error::invalid(
+                field,
+                format!(
+                    "{name:?} is not the name of organization {org} ({}); in Pipedrive the company is the linked organization",
+                    other.map_or_else(|| "unnamed".to_owned(), |n| format!("{n:?}"))
+                ),
+            )),
+        }
     }
 
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
@@ -437,6 +604,12 @@ impl Pipedrive {
             Some(o) => client::get(cx, o, id).await?,
             None => client::get_lead(cx, id).await?,
         };
+        // "Marks a person as deleted. After 30 days, the person will be permanently deleted."
+        if obj.get("is_deleted").and_then(Value::as_bool) == Some(true) {
+            return Err(Error::not_found(format!(
+                "Pipedrive {resource} {id} is deleted"
+            )));
+        }
         if resource == Resource::Meeting && !is_meeting(&obj) {
             return Err(Error::not_found(format!(
                 "Pipedrive activity {id} is a {:?}, not a meeting",
@@ -447,7 +620,7 @@ impl Pipedrive {
         if let Record::Contact(c) = &mut record {
             c.deal_ids = Some(self.deals_of_person(cx, id).await?);
         }
-        self.enrich(cx, &mut record, &mut OrgNames::new()).await?;
+        self.enrich(cx, &mut record, &mut Memo::default()).await?;
         Ok(record)
     }
 
@@ -504,6 +677,9 @@ impl Pipedrive {
 
     async fn create_lead(&self, cx: &Context, l: &unicrm_core::Lead) -> Result<Record> {
         let mut body = lead::lead_to_wire(l, true)?;
+        if let (Some(org), Some(name)) = (&l.account_id, lead::lead_company(l)) {
+            self.check_company(cx, org, &name, "company_name").await?;
+        }
         if let (Some(pid), Some(person)) = (&l.contact_id, lead::lead_person(l)) {
             // The lead's person fields are its person's: they update the linked person.
             self.update_person(cx, pid, &person).await?;
@@ -537,10 +713,13 @@ impl Pipedrive {
         check_id(Resource::Lead, id)?;
         let mut body = lead::lead_to_wire(l, false)?;
         let current = client::get_lead(cx, id).await?;
-        if l.account_id.is_none() {
-            if let Some(name) = lead::lead_company(l) {
-                let org = self.org_for_name(cx, &name).await?;
-                body.insert("organization_id".into(), Value::from(org));
+        if let Some(name) = lead::lead_company(l) {
+            match &l.account_id {
+                Some(org) => self.check_company(cx, org, &name, "company_name").await?,
+                None => {
+                    let org = self.org_for_name(cx, &name).await?;
+                    body.insert("organization_id".into(), Value::from(org));
+                }
             }
         }
         if let Some(person) = lead::lead_person(l) {
@@ -612,12 +791,14 @@ impl Pipedrive {
                 break;
             }
         }
-        let mut names = OrgNames::new();
-        let mut items = Vec::with_capacity(objects.len());
-        for o in objects {
-            let mut record = record_from_wire(resource, &Value::Object(o))?;
-            self.enrich(cx, &mut record, &mut names).await?;
-            items.push(record);
+        let mut items = objects
+            .into_iter()
+            .map(|o| record_from_wire(resource, &Value::Object(o)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut memo = Memo::default();
+        self.prefetch_page(cx, &items, &mut memo).await;
+        for record in &mut items {
+            self.enrich(cx, record, &mut memo).await?;
         }
         Ok(Page {
             items,
@@ -647,21 +828,23 @@ impl Pipedrive {
             .unwrap_or(config::DEFAULT_PAGE_SIZE)
             .clamp(1, config::PAGE_MAX);
         let page = client::list_leads(cx, start, limit, None).await?;
-        let mut names = OrgNames::new();
         let mut items = Vec::with_capacity(page.items.len());
         for o in page.items {
-            let mut record = record_from_wire(Resource::Lead, &Value::Object(o))?;
+            let record = record_from_wire(Resource::Lead, &Value::Object(o))?;
             // v1 leads have no `updated_since`: filter on `update_time` here.
-            if let Some(ms) = since {
-                if record
+            let older = since.is_some_and(|ms| {
+                record
                     .updated_at()
                     .is_some_and(|u| u.timestamp_millis() < ms)
-                {
-                    continue;
-                }
+            });
+            if !older {
+                items.push(record);
             }
-            self.enrich(cx, &mut record, &mut names).await?;
-            items.push(record);
+        }
+        let mut memo = Memo::default();
+        self.prefetch_page(cx, &items, &mut memo).await;
+        for record in &mut items {
+            self.enrich(cx, record, &mut memo).await?;
         }
         Ok(Page {
             items,
@@ -676,37 +859,20 @@ impl Pipedrive {
     }
 }
 
-fn prefix_lead(e: Error) -> Error {
-    match e {
-        Error::InvalidInput {
-            field,
-            reason,
-            provider,
-        } => Error::InvalidInput {
-            field: if field.is_empty() {
-                field
-            } else {
-                format!("lead.{field}")
-            },
-            reason,
-            provider,
-        },
-        other => other,
-    }
-}
-
-#[async_trait]
-impl Connector for Pipedrive {
-    fn info(&self) -> &'static ConnectorInfo {
-        &INFO
-    }
-
-    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+impl Pipedrive {
+    async fn create_record(&self, cx: &Context, mut record: Record) -> Result<Record> {
         let resource = record.resource();
         INFO.check(resource, Operation::Create)?;
-        // Validate the whole body before any call.
-        let mut body = record_to_wire(&record, true)?;
+        // Validate the whole body before any call (an industry label needs the field's options).
+        let industry_label = matches!(&record, Record::Account(a) if a.industry.as_deref().is_some_and(|i| !is_numeric_id(i)));
+        if !industry_label {
+            record_to_wire(&record, true)?;
+        }
         let cx = self.prepare(cx).await?;
+        if let Record::Account(a) = &mut record {
+            self.resolve_industry(&cx, a).await?;
+        }
+        let mut body = record_to_wire(&record, true)?;
         let obj = match (&record, object_of(resource)) {
             (Record::Lead(l), _) => return self.create_lead(&cx, l).await,
             (_, Some(obj)) => obj,
@@ -728,26 +894,18 @@ impl Connector for Pipedrive {
         self.read(&cx, resource, &id).await
     }
 
-    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
-        INFO.check(resource, Operation::Get)?;
-        let cx = self.prepare(cx).await?;
-        self.read(&cx, resource, id).await
-    }
-
-    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
-        INFO.check(resource, Operation::List)?;
-        let cx = self.prepare(cx).await?;
-        match object_of(resource) {
-            Some(obj) => self.list_v2(&cx, resource, obj, q).await,
-            None => self.list_leads(&cx, q).await,
-        }
-    }
-
-    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+    async fn update_record(&self, cx: &Context, id: &str, mut patch: Record) -> Result<Record> {
         let resource = patch.resource();
         INFO.check(resource, Operation::Update)?;
-        record_to_wire(&patch, false)?;
+        let industry_label = matches!(&patch, Record::Account(a) if a.industry.as_deref().is_some_and(|i| !is_numeric_id(i)));
+        if !industry_label {
+            record_to_wire(&patch, false)?;
+        }
         let cx = self.prepare(cx).await?;
+        if let Record::Account(a) = &mut patch {
+            self.resolve_industry(&cx, a).await?;
+        }
+        record_to_wire(&patch, false)?;
         check_id(resource, id)?;
         let obj = match (&patch, object_of(resource)) {
             (Record::Lead(l), _) => return self.update_lead(&cx, id, l).await,
@@ -789,6 +947,142 @@ impl Connector for Pipedrive {
             self.sync_deals(&cx, id, deals).await?;
         }
         self.read(&cx, resource, id).await
+    }
+}
+
+/// The unified field a Pipedrive request field is written from (for a provider 400's `field`).
+pub fn unified_field(resource: Resource, provider_field: &str) -> Option<&'static str> {
+    let person = |f: &str| match f {
+        "name" => Some("last_name"),
+        "emails" => Some("emails"),
+        "phones" => Some("phone_numbers"),
+        "job_title" => Some("job_title"),
+        "postal_address" => Some("address"),
+        "owner_id" => Some("owner"),
+        _ => None,
+    };
+    match resource {
+        Resource::Contact => match provider_field {
+            "org_id" => Some("account_ids"),
+            "label_ids" => Some("tags"),
+            f => person(f),
+        },
+        Resource::Account => match provider_field {
+            "name" => Some("name"),
+            "address" => Some("address"),
+            "website" => Some("website"),
+            "industry" => Some("industry"),
+            "annual_revenue" => Some("annual_revenue"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Deal => match provider_field {
+            "title" => Some("name"),
+            "value" => Some("amount"),
+            "currency" => Some("currency"),
+            "stage_id" | "status" => Some("stage"),
+            "pipeline_id" => Some("pipeline"),
+            "expected_close_date" => Some("close_date"),
+            "probability" => Some("probability"),
+            "org_id" => Some("account_id"),
+            "person_id" => Some("contact_ids"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Meeting => match provider_field {
+            "subject" => Some("title"),
+            "note" => Some("description"),
+            "due_date" | "due_time" => Some("start_time"),
+            "duration" => Some("end_time"),
+            "location" => Some("location"),
+            "participants" | "participants.person_id" | "person_id" => Some("contact_ids"),
+            "org_id" => Some("account_id"),
+            "deal_id" => Some("deal_id"),
+            "done" => Some("outcome"),
+            "owner_id" => Some("owner"),
+            _ => None,
+        },
+        Resource::Lead => match provider_field {
+            "person_id" => Some("contact_id"),
+            "organization_id" => Some("account_id"),
+            "label_ids" => Some("tags"),
+            "is_archived" | "was_seen" => Some("status"),
+            f => person(f),
+        },
+    }
+}
+
+/// A provider 400 names the Pipedrive field; the unified error names the unified field (the
+/// provider's field list stays in the provider details).
+fn unify_error(resource: Resource, e: Error) -> Error {
+    match e {
+        Error::InvalidInput {
+            field,
+            reason,
+            provider: Some(p),
+        } => Error::InvalidInput {
+            field: unified_field(resource, &field)
+                .map(str::to_owned)
+                .unwrap_or(field),
+            reason,
+            provider: Some(p),
+        },
+        other => other,
+    }
+}
+
+fn prefix_lead(e: Error) -> Error {
+    match e {
+        Error::InvalidInput {
+            field,
+            reason,
+            provider,
+        } => Error::InvalidInput {
+            field: if field.is_empty() {
+                field
+            } else {
+                format!("lead.{field}")
+            },
+            reason,
+            provider,
+        },
+        other => other,
+    }
+}
+
+#[async_trait]
+impl Connector for Pipedrive {
+    fn info(&self) -> &'static ConnectorInfo {
+        &INFO
+    }
+
+    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+        let resource = record.resource();
+        self.create_record(cx, record)
+            .await
+            .map_err(|e| unify_error(resource, e))
+    }
+
+    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        INFO.check(resource, Operation::Get)?;
+        let cx = self.prepare(cx).await?;
+        self.read(&cx, resource, id).await
+    }
+
+    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
+        INFO.check(resource, Operation::List)?;
+        let cx = self.prepare(cx).await?;
+        match object_of(resource) {
+            Some(obj) => self.list_v2(&cx, resource, obj, q).await,
+            None => self.list_leads(&cx, q).await,
+        }
+    }
+
+    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+        let resource = patch.resource();
+        self.update_record(cx, id, patch)
+            .await
+            .map_err(|e| unify_error(resource, e))
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
@@ -864,6 +1158,26 @@ impl Connector for Pipedrive {
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, payload)
     }
+}
+
+/// The options (id, label) of the organization field `industry`.
+pub fn industry_options(fields: &[Field]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .find(|f| f.field_code == "industry")
+        .and_then(|f| f.options.as_ref())
+        .map(|opts| {
+            opts.iter()
+                .map(|o| {
+                    let id = match &o.id {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (id, o.label.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Account-defined fields (`is_custom_field`) → definitions.

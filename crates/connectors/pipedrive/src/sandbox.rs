@@ -7,7 +7,7 @@
 //!   `GET|PATCH|DELETE /api/v2/{…}/{id}`: numeric ids, `{"success": true, "data": …}` answers
 //!   (200 on create), cursor paging (`limit` ≤ 500, default 100; `additional_data.next_cursor`,
 //!   `null` at the end), `updated_since`, `sort_by` (`id`, `update_time`, `add_time`) and
-//!   `sort_direction`, the `person_id` / `org_id` / `owner_id` / `deal_id` filters;
+//!   `sort_direction`, the `ids` (≤ 100) and `person_id` / `org_id` / `owner_id` / `deal_id` filters;
 //! * `GET /api/v2/{persons,organizations}/search` (`term`, `fields`, `exact_match`, `limit`);
 //! * `GET /api/v2/{personFields,organizationFields,dealFields,activityFields}`;
 //! * API v1 `GET|POST /v1/leads` (201 on create, UUID ids, `start`/`limit` paging with
@@ -50,6 +50,14 @@ const PAGE_DEFAULT: usize = 100;
 const API_USER: i64 = 1;
 /// Activity types of a new Pipedrive account ("call, meeting, lunch or a custom type").
 const ACTIVITY_TYPES: &[&str] = &["call", "meeting", "task", "deadline", "email", "lunch"];
+/// Options of the organization field `industry` (a new account's list, abridged).
+const INDUSTRIES: &[(i64, &str)] = &[
+    (1, "Technology"),
+    (2, "Finance"),
+    (3, "Healthcare"),
+    (4, "Manufacturing"),
+    (5, "Retail"),
+];
 /// The default pipeline's stages (id, name); a new account has one pipeline (id 1).
 const STAGES: &[(i64, &str)] = &[
     (1, "Qualified"),
@@ -113,6 +121,11 @@ impl Obj {
                 "address",
                 "visible_to",
                 "label_ids",
+                "website",
+                "linkedin",
+                "industry",
+                "annual_revenue",
+                "employee_count",
                 "custom_fields",
             ],
             Obj::Deals => &[
@@ -425,7 +438,28 @@ fn validate(
         }
     }
     match obj {
-        Obj::Persons | Obj::Organizations => check_name("name", body, create)?,
+        Obj::Persons => check_name("name", body, create)?,
+        Obj::Organizations => {
+            check_name("name", body, create)?;
+            if let Some(v) = body.get("industry") {
+                if let Some(id) = int_param("industry", v)? {
+                    if !INDUSTRIES.iter().any(|(i, _)| *i == id) {
+                        return Err(bad(format!(
+                            "Validation failed: industry: Industry option with id {id} does not exist"
+                        )));
+                    }
+                }
+            }
+            for k in ["annual_revenue", "employee_count"] {
+                if let Some(v) = body.get(k) {
+                    if !(v.is_null() || v.as_i64().is_some_and(|n| n >= 0)) {
+                        return Err(bad(format!(
+                            "Validation failed: {k}: Parameter '{k}' must be a non-negative integer"
+                        )));
+                    }
+                }
+            }
+        }
         Obj::Deals => {
             check_name("title", body, create)?;
             if let Some(v) = body.get("value") {
@@ -565,7 +599,8 @@ fn defaults(obj: Obj) -> Map<String, Value> {
         }),
         Obj::Organizations => json!({
             "owner_id": API_USER, "address": null, "label_ids": [], "visible_to": 3,
-            "custom_fields": {}, "is_deleted": false,
+            "website": null, "linkedin": null, "industry": null, "annual_revenue": null,
+            "employee_count": null, "custom_fields": {}, "is_deleted": false,
         }),
         Obj::Deals => json!({
             "creator_user_id": API_USER, "owner_id": API_USER, "value": 0, "currency": "USD",
@@ -664,8 +699,18 @@ async fn list_v2(sb: Sandbox, token: String, q: Option<String>, obj: Obj) -> Res
                 .map(|v| (*k, v))
         })
         .collect();
+    let ids: Option<Vec<String>> = param(&pairs, "ids").map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    if ids.as_ref().is_some_and(|i| i.len() > 100) {
+        return bad("Validation failed: ids: Parameter 'ids' must have at most 100 items");
+    }
     let mut records = store.find(obj.collection(), |r| {
-        since.is_none_or(|s| r.updated_at >= s)
+        ids.as_ref().is_none_or(|i| i.contains(&r.id))
+            && since.is_none_or(|s| r.updated_at >= s)
             && filters
                 .iter()
                 .all(|(k, v)| r.data.get(*k).and_then(Value::as_i64) == Some(*v))
@@ -883,15 +928,35 @@ fn fields_of(obj: Obj) -> Vec<Value> {
         Obj::Organizations => vec![
             field("Organization Name", "name", "varchar", false, Value::Null),
             field("Address", "address", "address", false, Value::Null),
+            field("Website", "website", "varchar", false, Value::Null),
             field(
                 "Industry",
+                "industry",
+                "enum",
+                false,
+                Value::Array(
+                    INDUSTRIES
+                        .iter()
+                        .map(|(id, label)| json!({"id": id, "label": label}))
+                        .collect(),
+                ),
+            ),
+            field(
+                "Annual revenue",
+                "annual_revenue",
+                "int",
+                false,
+                Value::Null,
+            ),
+            field(
+                "Segment",
                 "40c7e2f1a3b5d7e9f0a1b2c3d4e5f6a7b8c9d0e1",
                 "enum",
                 true,
-                json!([{"id": 1, "label": "Technology"}, {"id": 2, "label": "Finance"}]),
+                json!([{"id": 21, "label": "SMB"}, {"id": 22, "label": "Enterprise"}]),
             ),
             field(
-                "Website",
+                "Account number",
                 "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
                 "varchar",
                 true,
@@ -1298,6 +1363,11 @@ pub fn seed(sb: &Sandbox, token: &str, n: usize, rng: &mut StdRng) {
         let org_id = sb.numeric_id();
         let mut org = defaults(Obj::Organizations);
         org.insert("name".into(), json!(company.name));
+        org.insert("website".into(), json!(company.website()));
+        org.insert("employee_count".into(), json!(company.employees));
+        if let Some((id, _)) = INDUSTRIES.iter().find(|(_, l)| *l == company.industry) {
+            org.insert("industry".into(), json!(id));
+        }
         org.insert(
             "address".into(),
             json!({"value": format!("{}, {}, {} {}, {}", a.street, a.city, a.state, a.postal_code, a.country),

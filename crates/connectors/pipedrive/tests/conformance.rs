@@ -145,6 +145,23 @@ async fn contact_company_name_finds_or_creates_the_organization() {
         ids.push(c.account_ids.clone().expect("org"));
     }
     assert_eq!(ids[0], ids[1], "the second contact reuses the organization");
+    // A company name that is not the name of the organization given with it is refused.
+    let e = pd
+        .create_contact(
+            &cx,
+            Contact {
+                last_name: Some("Moe".into()),
+                company_name: Some("Initech".into()),
+                account_ids: Some(ids[0].clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("contradiction");
+    match e {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "company_name"),
+        other => panic!("{other:?}"),
+    }
     // A name change keeps the other half of the name.
     let first = pd
         .list(&cx, Resource::Contact, &ListQuery::default())
@@ -310,8 +327,9 @@ async fn provider_errors_keep_message_and_fields() {
         Error::InvalidInput {
             field, provider, ..
         } => {
-            assert_eq!(field, "stage_id");
+            assert_eq!(field, "stage");
             let p = provider.as_ref().expect("provider details");
+            assert_eq!(p.fields, vec!["stage_id"]);
             assert_eq!(p.status, 400);
             assert!(p.message.contains("Stage with id 999"), "{}", p.message);
         }
@@ -353,4 +371,162 @@ async fn oauth_refresh_keeps_the_account() {
         .await
         .expect("list after refresh");
     assert!(page.items.is_empty());
+}
+
+#[tokio::test]
+async fn seeded_accounts_list_with_batched_reads() {
+    let sb = sandbox().await;
+    let token = "seeded";
+    assert!(sb.sandbox.emulator("pipedrive").seed_tenant(token, 5));
+    let recorder = unicrm_core::Recorder::new();
+    let cx = cx(&sb, token).with_recorder(recorder.clone());
+    let pd = Pipedrive::default();
+    for r in [
+        Resource::Account,
+        Resource::Contact,
+        Resource::Deal,
+        Resource::Meeting,
+    ] {
+        let page = pd.list(&cx, r, &ListQuery::default()).await.expect("list");
+        assert_eq!(page.items.len(), 5, "{r}");
+        assert!(page.next_cursor.is_none(), "{r}");
+    }
+    let before = recorder.calls().len();
+    let leads = pd
+        .list(&cx, Resource::Lead, &ListQuery::default())
+        .await
+        .expect("leads");
+    assert_eq!(leads.items.len(), 5);
+    for l in &leads.items {
+        let Record::Lead(l) = l else { panic!("lead") };
+        assert!(l.first_name.is_some() && l.emails.is_some(), "{l:?}");
+        assert!(l.company_name.is_some(), "{l:?}");
+        assert_eq!(
+            l.owner.as_ref().and_then(|o| o.name.as_deref()),
+            Some("Sandbox Admin")
+        );
+    }
+    let calls: Vec<String> = recorder.calls()[before..]
+        .iter()
+        .map(|c| c.url.clone())
+        .collect();
+    // The leads page, one batched read of their persons, one of their organizations (the owner
+    // is cached from the earlier pages).
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    assert!(
+        calls[1].contains("/api/v2/persons?") && calls[1].contains("ids="),
+        "{calls:#?}"
+    );
+}
+
+#[tokio::test]
+async fn account_industry_is_an_option_of_the_industry_field() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "industry");
+    let pd: Arc<dyn Connector> = Arc::new(Pipedrive::default());
+    let a = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Initech".into()),
+                industry: Some("finance".into()),
+                website: Some("https://initech.example".into()),
+                annual_revenue: Some("2500000".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    assert_eq!(a.industry.as_deref(), Some("Finance"));
+    assert_eq!(
+        a.raw.as_ref().and_then(|r| r.get("industry")).cloned(),
+        Some(json!(2))
+    );
+    let e = pd
+        .update_account(
+            &cx,
+            a.id.as_deref().unwrap(),
+            unicrm_core::Account {
+                industry: Some("Astrology".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("not an option");
+    match e {
+        Error::InvalidInput { field, reason, .. } => {
+            assert_eq!(field, "industry");
+            assert!(reason.contains("Technology"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Initech".into()),
+                annual_revenue: Some("10.5".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("fractional revenue");
+    assert_eq!(e.kind(), "invalid_input");
+}
+
+/// The project's two example request pages, as the gateway would run them in sandbox mode.
+#[tokio::test]
+async fn the_example_pages_through_the_emulator() {
+    use unicrm_core::dialect::{self, Dialect};
+    let sb = sandbox().await;
+    let cx = cx(&sb, "example-pages");
+    let pd: Arc<dyn Connector> = Arc::new(Pipedrive::default());
+    let v1 = std::fs::read("fixtures/requests/contact/v1_example_page.json").unwrap();
+    let record = dialect::parse_request(Dialect::V1, Resource::Contact, &v1).unwrap();
+    let created = pd.create(&cx, record).await.expect("v1 example page");
+    let out = dialect::render(Dialect::V1, &created);
+    assert_eq!(out["firstName"], "Jane");
+    assert_eq!(out["lastName"], "Doe");
+    assert_eq!(out["email"], "jane.doe@example.com");
+    assert_eq!(out["phone"], "+1-555-0100");
+    assert_eq!(out["company"], "Acme Corp");
+    assert_eq!(out["jobTitle"], "VP of Sales");
+    assert_eq!(out["address"]["city"], "San Francisco");
+    assert_eq!(out["ownerName"], "Sandbox Admin");
+
+    // The unified page links two accounts (and deals by made-up ids): a Pipedrive person has
+    // one organization, so the connector refuses it before any call, naming the field.
+    let unified = std::fs::read("fixtures/requests/contact/unified_example_page.json").unwrap();
+    let record = dialect::parse_request(Dialect::Unified, Resource::Contact, &unified).unwrap();
+    match pd.create(&cx, record.clone()).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "account_ids"),
+        other => panic!("{other:?}"),
+    }
+    // With one account of this account's own and no made-up deal ids it goes through, custom
+    // field and passthrough included (the unknown passthrough key is dropped by Pipedrive).
+    let Record::Contact(mut c) = record else {
+        panic!("contact")
+    };
+    let org = pd
+        .create_account(
+            &cx,
+            unicrm_core::Account {
+                name: Some("Apple Inc.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.account_ids = Some(vec![org.id.clone().unwrap()]);
+    c.deal_ids = None;
+    c.custom_fields[0].remote_id = Some("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e".into());
+    c.custom_fields[0].remote_value_id = Some("191".into());
+    let created = pd
+        .create_contact(&cx, c)
+        .await
+        .expect("unified page, adapted");
+    assert_eq!(created.company_name.as_deref(), Some("Apple Inc."));
+    assert!(created.custom_fields.iter().any(|f| f.target()
+        == Some("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e")
+        && f.value == json!(191)));
 }

@@ -196,7 +196,8 @@ fn a_read_record_written_back_gives_the_same_fields() {
     // mapped value.
     for (dir, resource) in [
         ("contact/create_200.json", Resource::Contact),
-        ("account/get_200.json", Resource::Account),
+        ("account/list_item_200.json", Resource::Account),
+        ("account/assembled_tallinn_address.json", Resource::Account),
         ("deal/create_200.json", Resource::Deal),
         ("meeting/meeting_get_200.json", Resource::Meeting),
         ("lead/get_200.json", Resource::Lead),

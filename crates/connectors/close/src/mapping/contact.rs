@@ -7,6 +7,7 @@
 //! | phone_numbers | `phones[].phone` (written with `type: office`) |
 //! | job_title | `title` |
 //! | account_ids | `[lead_id]` (a contact belongs to exactly one lead) |
+//! | deal_ids | the lead's opportunities whose `contact_id` is this contact (read from the lead; written by setting `contact_id` on each) |
 //! | company_name, address | the lead's `name` and first of `addresses` (read: the connector fetches the lead; write: see [`ContactWrite::company`]) |
 
 use serde_json::{json, Value};
@@ -51,6 +52,9 @@ pub struct ContactWrite {
     /// A `company_name` given together with `account_ids`: must be that lead's name (a Close
     /// contact's company *is* its lead), checked by the connector.
     pub expected_company: Option<String>,
+    /// `deal_ids`: the opportunities whose `contact_id` is this contact (each opportunity names
+    /// one contact); the connector sets them after saving the contact.
+    pub deal_ids: Option<Vec<String>>,
 }
 
 /// The company a contact is written to when no lead id is given.
@@ -63,7 +67,8 @@ pub struct CompanyPart {
 }
 
 impl ContactWrite {
-    /// What `to_provider` shows: the `/contact/` body, or — when a company is implied — the
+    /// What `to_provider` shows (`deal_ids` become `PUT /opportunity/{id}/ {contact_id}` calls
+    /// after the contact is saved): the `/contact/` body, or — when a company is implied — the
     /// `POST /lead/` body Close accepts with the contact nested ("Contacts, addresses, and custom
     /// fields can all be nested in the lead").
     pub fn to_json(&self) -> Value {
@@ -112,6 +117,16 @@ pub fn with_lead(mut contact: Contact, lead: &Object) -> Contact {
         .and_then(Value::as_array)
         .and_then(|a| a.first())
         .and_then(super::address_from);
+    let id = contact.id.clone();
+    contact.deal_ids = Some(
+        lead.get("opportunities")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|o| o.get("contact_id").and_then(Value::as_str) == id.as_deref())
+            .filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect(),
+    );
     contact
 }
 
@@ -138,11 +153,18 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
             "Close contacts have no owner (opportunities and activities do)",
         ));
     }
-    if c.deal_ids.is_some() {
-        return Err(no_home(
-            "deal_ids",
-            "a Close opportunity names its contact; set contact_ids on the deal instead",
-        ));
+    if let Some(deals) = &c.deal_ids {
+        let bad: Vec<String> = deals
+            .iter()
+            .filter(|d| !d.starts_with("oppo_"))
+            .map(|d| format!("{d:?}"))
+            .collect();
+        if !bad.is_empty() {
+            return Err(Error::invalid(
+                "deal_ids",
+                format!("not Close opportunity ids (oppo_…): {}", bad.join(", ")),
+            ));
+        }
     }
     let mut body = Object::new();
     if let Some(name) = join_name(c.first_name.as_deref(), c.last_name.as_deref()) {
@@ -215,6 +237,7 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ContactWrite> {
         company,
         address_for_lead,
         expected_company,
+        deal_ids: c.deal_ids.clone(),
     })
 }
 

@@ -193,6 +193,11 @@ pub fn address_from_wire(v: Option<&Value>) -> Option<Address> {
         (Some(n), None) => Some(n),
         (None, None) => None,
     };
+    // An apartment / suite is the street's second line.
+    let street = match (street, part("subpremise")) {
+        (Some(s), Some(sub)) => Some(format!("{s}\n{sub}")),
+        (s, _) => s,
+    };
     let mut a = Address {
         street,
         city: part("locality"),
@@ -214,7 +219,13 @@ pub fn address_to_wire(a: &Address) -> Value {
             o.insert(k.to_owned(), Value::String(v.clone()));
         }
     };
-    put("route", &a.street);
+    let (route, subpremise) = match a.street.as_deref().map(|s| s.split_once('\n')) {
+        Some(Some((first, rest))) => (Some(first.to_owned()), Some(rest.replace('\n', ", "))),
+        Some(None) => (a.street.clone(), None),
+        None => (None, None),
+    };
+    put("route", &route);
+    put("subpremise", &subpremise);
     put("locality", &a.city);
     put("admin_area_level_1", &a.state);
     put("postal_code", &a.postal_code);
@@ -224,8 +235,9 @@ pub fn address_to_wire(a: &Address) -> Value {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
+    let street_line = a.street.as_deref().map(|s| s.replace('\n', ", "));
     let formatted = [
-        a.street.as_deref(),
+        street_line.as_deref(),
         a.city.as_deref(),
         (!state_zip.is_empty()).then_some(state_zip.as_str()),
         a.country.as_deref(),
@@ -291,9 +303,9 @@ pub fn finish_body(
         })?;
         let key = key.strip_prefix("custom_fields.").unwrap_or(key);
         if style == CustomStyle::Nested && is_custom_key(key) {
-            nested.insert(key.to_owned(), cf.wire_value());
+            nested.insert(key.to_owned(), custom_value(cf));
         } else {
-            body.insert(key.to_owned(), cf.wire_value());
+            body.insert(key.to_owned(), custom_value(cf));
         }
     }
     for (k, v) in passthrough {
@@ -310,6 +322,18 @@ pub fn finish_body(
         body.insert("custom_fields".into(), Value::Object(nested));
     }
     Ok(body)
+}
+
+/// The value a custom field sends: an option id (`remote_value_id`) as the number Pipedrive's
+/// `enum`/`set` fields take when it is one, else [`CustomField::wire_value`].
+pub fn custom_value(cf: &CustomField) -> Value {
+    match cf.remote_value_id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => id
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| cf.wire_value()),
+        _ => cf.wire_value(),
+    }
 }
 
 /// Refuses a unified field Pipedrive has no home for, naming where it could go instead.
@@ -381,7 +405,18 @@ mod tests {
         };
         let w = address_to_wire(&a);
         assert_eq!(w["value"], "123 Main St, San Francisco, CA 94105, US");
-        assert_eq!(address_from_wire(Some(&w)), Some(a));
+        assert_eq!(address_from_wire(Some(&w)), Some(a.clone()));
+        let two_lines = Address {
+            street: Some("123 Main St\nSuite 5".into()),
+            ..a
+        };
+        let w = address_to_wire(&two_lines);
+        assert_eq!(w["subpremise"], "Suite 5");
+        assert_eq!(
+            w["value"],
+            "123 Main St, Suite 5, San Francisco, CA 94105, US"
+        );
+        assert_eq!(address_from_wire(Some(&w)), Some(two_lines));
         let only_value = json!({"value": "Mustamäe tee 3a, 10615 Tallinn"});
         assert_eq!(
             address_from_wire(Some(&only_value))
@@ -389,6 +424,20 @@ mod tests {
                 .street
                 .as_deref(),
             Some("Mustamäe tee 3a, 10615 Tallinn")
+        );
+    }
+
+    #[test]
+    fn option_ids_go_out_as_numbers() {
+        let mut cf =
+            CustomField::named("9dc80c50d78a15643bfc4ca79d76156a73a1ca0e", json!("Company"));
+        assert_eq!(custom_value(&cf), json!("Company"));
+        cf.remote_value_id = Some("191".into());
+        assert_eq!(custom_value(&cf), json!(191));
+        let body = finish_body(Map::new(), &[cf], &Map::new(), CustomStyle::Nested).unwrap();
+        assert_eq!(
+            Value::Object(body),
+            json!({"custom_fields": {"9dc80c50d78a15643bfc4ca79d76156a73a1ca0e": 191}})
         );
     }
 

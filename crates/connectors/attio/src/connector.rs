@@ -1,0 +1,498 @@
+//! `impl Connector for Attio`: thin dispatch between the client (HTTP) and the mapping (pure),
+//! plus what needs a lookup: owners (workspace members), a contact's company by name, the
+//! currency of the deal `value` attribute.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use unicrm_core::{
+    model::Operation, AuthKind, Capability, Connector, ConnectorInfo, Context,
+    CustomFieldDefinition, CustomFieldOption, Error, ListQuery, Owner, Page, Record, Resource,
+    Result,
+};
+
+use crate::client::{self, Cursor};
+use crate::config::{self, COMPANIES, DEALS, ID, PEOPLE};
+use crate::mapping::{self, account, contact, deal, meeting};
+use crate::wire;
+
+const ALL: &[Operation] = &[
+    Operation::Create,
+    Operation::Get,
+    Operation::List,
+    Operation::Update,
+    Operation::Delete,
+];
+
+static CAPABILITIES: [Capability; 4] = [
+    Capability {
+        resource: Resource::Contact,
+        operations: ALL,
+        fields: &[
+            "first_name",
+            "last_name",
+            "emails",
+            "phone_numbers",
+            "company_name",
+            "job_title",
+            "account_ids",
+            "deal_ids",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Deal,
+        operations: ALL,
+        fields: &[
+            "name",
+            "amount",
+            "currency",
+            "stage",
+            "owner",
+            "account_id",
+            "contact_ids",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Meeting,
+        operations: ALL,
+        fields: &[
+            "title",
+            "description",
+            "start_time",
+            "end_time",
+            "contact_ids",
+            "account_id",
+            "deal_id",
+        ],
+    },
+    Capability {
+        resource: Resource::Account,
+        operations: ALL,
+        fields: &["name", "website", "description", "custom_fields"],
+    },
+];
+
+static INFO: ConnectorInfo = ConnectorInfo::new(
+    ID,
+    config::DISPLAY_NAME,
+    &CAPABILITIES,
+    &[AuthKind::BearerToken, AuthKind::OAuth2],
+    config::DEFAULT_BASE_URL,
+);
+
+/// The Attio connector.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attio;
+
+/// The object slug of a record resource.
+fn object_of(resource: Resource) -> Option<&'static str> {
+    match resource {
+        Resource::Contact => Some(PEOPLE),
+        Resource::Account => Some(COMPANIES),
+        Resource::Deal => Some(DEALS),
+        Resource::Lead | Resource::Meeting => None,
+    }
+}
+
+fn record_from_wire(resource: Resource, r: &wire::Record) -> Result<Record> {
+    Ok(match resource {
+        Resource::Contact => contact::contact_from_wire(r)?.into(),
+        Resource::Account => account::account_from_wire(r)?.into(),
+        Resource::Deal => deal::deal_from_wire(r)?.into(),
+        other => return Err(Error::unsupported(ID, other, Operation::Get)),
+    })
+}
+
+fn values_of(record: &Record) -> Result<serde_json::Map<String, Value>> {
+    match record {
+        Record::Contact(c) => contact::contact_to_wire(c),
+        Record::Account(a) => account::account_to_wire(a),
+        Record::Deal(d) => deal::deal_to_wire(d),
+        other => Err(Error::unsupported(ID, other.resource(), Operation::Create)),
+    }
+}
+
+impl Attio {
+    fn check(&self, cx: &Context, resource: Resource, op: Operation) -> Result<()> {
+        INFO.check(resource, op)?;
+        config::check_base_url(&cx.base_url, cx.sandbox)
+    }
+
+    /// The id of the company record named `name`: the first (oldest) with exactly that name, else
+    /// a new one.
+    async fn company_id_by_name(&self, cx: &Context, name: &str) -> Result<String> {
+        let found =
+            client::query_records(cx, COMPANIES, 1, 0, Some(json!({ "name": name }))).await?;
+        if let Some(r) = found.into_iter().next() {
+            return Ok(r.id.record_id);
+        }
+        let body = mapping::record_body([("name".to_owned(), json!(name))].into_iter().collect());
+        Ok(client::create_record(cx, COMPANIES, body)
+            .await?
+            .id
+            .record_id)
+    }
+
+    /// Rejects a deal currency other than the one Attio stores the `value` attribute in.
+    async fn check_currency(&self, cx: &Context, currency: &str) -> Result<()> {
+        let attr = client::get_attribute(cx, DEALS, "value").await?;
+        let stored = attr
+            .config
+            .pointer("/currency/default_currency_code")
+            .and_then(Value::as_str);
+        match stored {
+            Some(code) if code.eq_ignore_ascii_case(currency) => Ok(()),
+            Some(code) => Err(Error::invalid(
+                "currency",
+                format!("Attio stores deal values in the `value` attribute's currency {code}; got {currency}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Fills what mapping leaves to lookups: the owner's name and e-mail, a contact's company
+    /// name. `names` caches company names across the records of one call.
+    async fn enrich(
+        &self,
+        cx: &Context,
+        record: &mut Record,
+        names: &mut HashMap<String, Option<String>>,
+    ) -> Result<()> {
+        if let Some(owner) = record.owner_mut() {
+            *owner = resolve_owner(cx, &owner.id).await?;
+        }
+        if let Record::Contact(c) = record {
+            if let Some(id) = c.account_ids.as_ref().and_then(|ids| ids.first()).cloned() {
+                if !names.contains_key(&id) {
+                    let name = match client::get_record(cx, COMPANIES, &id).await {
+                        Ok(r) => mapping::first_str(&r.values, "name", "value"),
+                        Err(Error::NotFound { .. }) => None,
+                        Err(e) => return Err(e),
+                    };
+                    names.insert(id.clone(), name);
+                }
+                c.company_name = names.get(&id).cloned().flatten();
+            }
+        }
+        Ok(())
+    }
+
+    /// Lookups a write needs before mapping: the company of a `company_name`, the currency check,
+    /// and (create only) the default deal owner.
+    async fn prepare(&self, cx: &Context, record: &mut Record, creating: bool) -> Result<()> {
+        match record {
+            Record::Contact(c) if c.account_ids.is_none() => {
+                if let Some(name) = c.company_name.clone().filter(|n| !n.trim().is_empty()) {
+                    c.account_ids = Some(vec![self.company_id_by_name(cx, &name).await?]);
+                }
+            }
+            Record::Deal(d) => {
+                if let Some(cur) = d.currency.clone() {
+                    self.check_currency(cx, &cur).await?;
+                }
+                // Attio requires a deal owner; like Attio's own "current user" default, a deal
+                // created without one is owned by the member who authorized the token.
+                if creating && d.owner.is_none() {
+                    let me = client::get_self(cx).await?;
+                    if let Some(id) = me
+                        .get("authorized_by_workspace_member_id")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                    {
+                        d.owner = Some(Owner::id(id));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn list_records(
+        &self,
+        cx: &Context,
+        resource: Resource,
+        object: &str,
+        q: &ListQuery,
+    ) -> Result<Page<Record>> {
+        let size = q
+            .page_size
+            .unwrap_or(config::DEFAULT_PAGE_SIZE)
+            .clamp(1, config::MAX_PAGE_SIZE);
+        let mut offset = match q.cursor.as_deref() {
+            None | Some("") => 0,
+            Some(c) => match Cursor::decode(c)? {
+                Cursor::Offset(n) => n,
+                Cursor::Attio(_) => {
+                    return Err(Error::invalid("cursor", "not a cursor of this list"))
+                }
+            },
+        };
+        let mut items = Vec::new();
+        let mut names = HashMap::new();
+        let mut next = None;
+        for _ in 0..config::MAX_FILTER_PAGES {
+            // One more than wanted tells whether another page follows.
+            let page = client::query_records(cx, object, size + 1, offset, None).await?;
+            let more = page.len() > size as usize;
+            let page_len = page.len().min(size as usize);
+            for (i, r) in page.into_iter().take(size as usize).enumerate() {
+                offset += 1;
+                let mut rec = record_from_wire(resource, &r)?;
+                if !changed_since(rec.updated_at(), q.updated_after) {
+                    continue;
+                }
+                self.enrich(cx, &mut rec, &mut names).await?;
+                items.push(rec);
+                if items.len() == size as usize {
+                    if more || i + 1 < page_len {
+                        next = Some(Cursor::Offset(offset).encode());
+                    }
+                    return Ok(Page {
+                        items,
+                        next_cursor: next,
+                    });
+                }
+            }
+            if !more {
+                return Ok(Page {
+                    items,
+                    next_cursor: None,
+                });
+            }
+            next = Some(Cursor::Offset(offset).encode());
+            if q.updated_after.is_none() {
+                break;
+            }
+        }
+        Ok(Page {
+            items,
+            next_cursor: next,
+        })
+    }
+
+    async fn list_meetings(&self, cx: &Context, q: &ListQuery) -> Result<Page<Record>> {
+        let size = q
+            .page_size
+            .unwrap_or(config::DEFAULT_PAGE_SIZE)
+            .clamp(1, config::MEETINGS_MAX_PAGE_SIZE);
+        let cursor = match q.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => match Cursor::decode(c)? {
+                Cursor::Attio(c) => Some(c),
+                Cursor::Offset(_) => {
+                    return Err(Error::invalid("cursor", "not a cursor of this list"))
+                }
+            },
+        };
+        let page = client::list_meetings(cx, size, cursor.as_deref()).await?;
+        let mut items = Vec::new();
+        for m in &page.data {
+            let rec: Record = meeting::meeting_from_wire(m)?.into();
+            // Meetings carry no change time: `updated_after` filters on their creation.
+            if changed_since(rec.created_at(), q.updated_after) {
+                items.push(rec);
+            }
+        }
+        Ok(Page {
+            items,
+            next_cursor: page
+                .pagination
+                .next_cursor
+                .filter(|c| !c.is_empty())
+                .map(|c| Cursor::Attio(c).encode()),
+        })
+    }
+}
+
+fn changed_since(at: Option<DateTime<Utc>>, after: Option<DateTime<Utc>>) -> bool {
+    match (after, at) {
+        (None, _) => true,
+        (Some(after), Some(at)) => at >= after,
+        (Some(_), None) => false,
+    }
+}
+
+/// An owner with name and e-mail from the workspace member (cached per account); a member that
+/// no longer exists keeps its id only.
+async fn resolve_owner(cx: &Context, id: &str) -> Result<Owner> {
+    if let Some(o) = cx.owners.get(id) {
+        return Ok(o);
+    }
+    match client::get_workspace_member(cx, id).await {
+        Ok(m) => {
+            let name = [m.first_name.as_deref(), m.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let owner = Owner {
+                id: id.to_owned(),
+                name: (!name.is_empty()).then_some(name),
+                email: m.email_address.filter(|e| !e.is_empty()),
+            };
+            cx.owners.insert(owner.clone());
+            Ok(owner)
+        }
+        Err(Error::NotFound { .. }) => Ok(Owner::id(id)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The unified type of an Attio attribute type.
+fn field_kind(attr: &wire::Attribute) -> &'static str {
+    match (attr.kind.as_str(), attr.is_multiselect) {
+        ("text" | "email-address" | "domain" | "phone-number" | "personal-name", _) => "text",
+        ("number" | "currency" | "rating", _) => "number",
+        ("checkbox", _) => "boolean",
+        ("date", _) => "date",
+        ("timestamp", _) => "datetime",
+        ("select", true) => "multi_select",
+        ("select" | "status", _) => "single_select",
+        _ => "other",
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Attio {
+    fn info(&self) -> &'static ConnectorInfo {
+        &INFO
+    }
+
+    async fn create(&self, cx: &Context, mut record: Record) -> Result<Record> {
+        let resource = record.resource();
+        self.check(cx, resource, Operation::Create)?;
+        if let Record::Meeting(m) = &record {
+            let created = client::create_meeting(cx, meeting::meeting_to_wire(m)?).await?;
+            return Ok(meeting::meeting_from_wire(&created)?.into());
+        }
+        let object = object_of(resource)
+            .ok_or_else(|| Error::unsupported(ID, resource, Operation::Create))?;
+        self.prepare(cx, &mut record, true).await?;
+        let body = mapping::record_body(values_of(&record)?);
+        let created = client::create_record(cx, object, body).await?;
+        let mut out = record_from_wire(resource, &created)?;
+        self.enrich(cx, &mut out, &mut HashMap::new()).await?;
+        Ok(out)
+    }
+
+    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        self.check(cx, resource, Operation::Get)?;
+        if resource == Resource::Meeting {
+            return Ok(meeting::meeting_from_wire(&client::get_meeting(cx, id).await?)?.into());
+        }
+        let object =
+            object_of(resource).ok_or_else(|| Error::unsupported(ID, resource, Operation::Get))?;
+        let mut out = record_from_wire(resource, &client::get_record(cx, object, id).await?)?;
+        self.enrich(cx, &mut out, &mut HashMap::new()).await?;
+        Ok(out)
+    }
+
+    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
+        self.check(cx, resource, Operation::List)?;
+        match object_of(resource) {
+            Some(object) => self.list_records(cx, resource, object, q).await,
+            None if resource == Resource::Meeting => self.list_meetings(cx, q).await,
+            None => Err(Error::unsupported(ID, resource, Operation::List)),
+        }
+    }
+
+    async fn update(&self, cx: &Context, id: &str, mut patch: Record) -> Result<Record> {
+        let resource = patch.resource();
+        self.check(cx, resource, Operation::Update)?;
+        if let Record::Meeting(m) = &patch {
+            let current = meeting::meeting_from_wire(&client::get_meeting(cx, id).await?)?;
+            let body = meeting::meeting_update_to_wire(m, &current)?;
+            let updated = client::update_meeting(cx, id, body).await?;
+            return Ok(meeting::meeting_from_wire(&updated)?.into());
+        }
+        let object = object_of(resource)
+            .ok_or_else(|| Error::unsupported(ID, resource, Operation::Update))?;
+        // A personal name is one value: changing only one part keeps the other as stored.
+        if let Record::Contact(c) = &mut patch {
+            if c.first_name.is_some() != c.last_name.is_some() {
+                let current =
+                    contact::contact_from_wire(&client::get_record(cx, object, id).await?)?;
+                c.first_name = c.first_name.take().or(current.first_name);
+                c.last_name = c.last_name.take().or(current.last_name);
+            }
+        }
+        self.prepare(cx, &mut patch, false).await?;
+        let body = mapping::record_body(values_of(&patch)?);
+        let updated = client::update_record(cx, object, id, body).await?;
+        let mut out = record_from_wire(resource, &updated)?;
+        self.enrich(cx, &mut out, &mut HashMap::new()).await?;
+        Ok(out)
+    }
+
+    async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
+        self.check(cx, resource, Operation::Delete)?;
+        match object_of(resource) {
+            Some(object) => client::delete_record(cx, object, id).await,
+            None => client::delete_meeting(cx, id).await,
+        }
+    }
+
+    async fn custom_field_definitions(
+        &self,
+        cx: &Context,
+        resource: Resource,
+    ) -> Result<Vec<CustomFieldDefinition>> {
+        self.check(cx, resource, Operation::List)?;
+        let Some(object) = object_of(resource) else {
+            // Meetings are not an object: they have no attributes of their own.
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for attr in client::list_attributes(cx, object).await? {
+            if attr.is_system_attribute || attr.is_archived {
+                continue;
+            }
+            let options = match attr.kind.as_str() {
+                "select" | "status" => {
+                    client::list_choices(cx, object, &attr.api_slug, attr.kind == "status")
+                        .await?
+                        .into_iter()
+                        .filter(|c| !c.is_archived)
+                        .map(|c| CustomFieldOption {
+                            id: c.title.clone(),
+                            value: c.title,
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            out.push(CustomFieldDefinition {
+                id: attr.api_slug.clone(),
+                remote_id: attr.api_slug.clone(),
+                name: attr.title.clone(),
+                description: attr.description.clone().filter(|d| !d.is_empty()),
+                kind: field_kind(&attr).to_owned(),
+                options,
+            });
+        }
+        Ok(out)
+    }
+
+    fn to_provider(&self, record: &Record) -> Result<Value> {
+        match record {
+            Record::Meeting(m) => meeting::meeting_to_wire(m),
+            Record::Lead(_) => Err(Error::unsupported(ID, Resource::Lead, Operation::Create)),
+            other => Ok(mapping::record_body(values_of(other)?)),
+        }
+    }
+
+    fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
+        match resource {
+            Resource::Meeting => {
+                Ok(meeting::meeting_from_wire(&meeting::parse_meeting(payload)?)?.into())
+            }
+            Resource::Lead => Err(Error::unsupported(ID, Resource::Lead, Operation::Get)),
+            other => record_from_wire(other, &mapping::parse_record(payload)?),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+pub mod client;
+pub mod config;
+pub mod connector;
+pub mod error;
+pub mod mapping;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+pub mod wire;
+
+pub use config::ID;
+pub use connector::Attio;
+
+unicrm_core::register_connector!(ID, || std::sync::Arc::new(Attio));

@@ -1,0 +1,272 @@
+//! Pure mapping between Attio's JSON and the unified model, both directions, no I/O.
+//!
+//! Attio record values are arrays of typed value objects per attribute; a value is current while
+//! its `active_until` is `null`. Reading takes the active values only; writing uses the input
+//! shapes of Attio's attribute-type docs (a plain string for text, `[{"first_name", …}]` for
+//! names, `[{"target_object", "target_record_id"}]` for record references …).
+
+pub mod account;
+pub mod contact;
+pub mod country;
+pub mod deal;
+pub mod meeting;
+
+use crate::wire;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use unicrm_core::{convert, Address, CustomField, Error, Passthrough, Result};
+
+/// Keys every value object carries besides its typed content.
+const VALUE_META: &[&str] = &[
+    "active_from",
+    "active_until",
+    "created_by_actor",
+    "attribute_type",
+];
+
+/// Attributes every object has that the record envelope already carries (id, creation).
+pub(crate) const ENVELOPE_SLUGS: &[&str] = &["record_id", "created_at", "created_by"];
+
+/// The active values (`active_until: null`) of attribute `slug`, in Attio's order.
+pub fn active<'a>(values: &'a Map<String, Value>, slug: &str) -> Vec<&'a Map<String, Value>> {
+    values
+        .get(slug)
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(Value::as_object)
+                .filter(|v| v.get("active_until").is_none_or(Value::is_null))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A string property of the first active value of `slug` (empty strings are `None`).
+pub fn first_str(values: &Map<String, Value>, slug: &str, property: &str) -> Option<String> {
+    active(values, slug)
+        .first()
+        .and_then(|v| convert::non_empty(v.get(property).and_then(Value::as_str)))
+}
+
+/// A string property of every active value of `slug` (empty strings skipped).
+pub fn all_str(values: &Map<String, Value>, slug: &str, property: &str) -> Vec<String> {
+    active(values, slug)
+        .iter()
+        .filter_map(|v| convert::non_empty(v.get(property).and_then(Value::as_str)))
+        .collect()
+}
+
+/// `Some(list)` when non-empty.
+pub fn some_if_any(v: Vec<String>) -> Option<Vec<String>> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// The ids of the records an active `record-reference` value of `slug` points at.
+pub fn record_refs(values: &Map<String, Value>, slug: &str) -> Vec<String> {
+    all_str(values, slug, "target_record_id")
+}
+
+/// A value written as a reference to a record by id.
+pub fn record_ref(object: &str, id: &str) -> Value {
+    json!({"target_object": object, "target_record_id": id})
+}
+
+/// A UTC timestamp.
+pub type Timestamp = DateTime<Utc>;
+
+/// Parses an Attio timestamp (`2022-11-21T13:22:49.061281000Z`).
+pub fn timestamp(field: &str, s: &str) -> Result<DateTime<Utc>> {
+    convert::parse_timestamp(field, s)
+}
+
+/// The record's creation time and its last change: Attio keeps no modification time on records,
+/// so `updated_at` is the newest `active_from` of its active values (every write of a value
+/// starts a new one), or the creation time.
+pub fn record_times(record: &wire::Record) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    let created = if record.created_at.is_empty() {
+        None
+    } else {
+        Some(timestamp("created_at", &record.created_at)?)
+    };
+    let mut updated = created;
+    for slug in record.values.keys() {
+        for v in active(&record.values, slug) {
+            if let Some(from) = v.get("active_from").and_then(Value::as_str) {
+                let t = timestamp(&format!("values.{slug}.active_from"), from)?;
+                if updated.is_none_or(|u| t > u) {
+                    updated = Some(t);
+                }
+            }
+        }
+    }
+    Ok((created, updated))
+}
+
+/// The plain content of one value object, by its `attribute_type`: the text / number / date of
+/// simple types, the title of a select option or status, the address of an e-mail, the full
+/// name of a personal name; other types keep their properties without the value metadata.
+pub fn simple_value(v: &Map<String, Value>) -> Value {
+    let kind = v
+        .get("attribute_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let titled = |key: &str| match v.get(key) {
+        Some(Value::Object(o)) => o.get("title").cloned().unwrap_or(Value::Null),
+        Some(other) => other.clone(),
+        None => Value::Null,
+    };
+    match kind {
+        "text" | "number" | "checkbox" | "date" | "timestamp" | "rating" => {
+            v.get("value").cloned().unwrap_or(Value::Null)
+        }
+        "select" => titled("option"),
+        "status" => titled("status"),
+        "personal-name" => v.get("full_name").cloned().unwrap_or(Value::Null),
+        "email-address" => v.get("email_address").cloned().unwrap_or(Value::Null),
+        "domain" => v.get("domain").cloned().unwrap_or(Value::Null),
+        "phone-number" => v
+            .get("original_phone_number")
+            .cloned()
+            .unwrap_or(Value::Null),
+        "actor-reference" => v.get("referenced_actor_id").cloned().unwrap_or(Value::Null),
+        _ => Value::Object(
+            v.iter()
+                .filter(|(k, _)| !VALUE_META.contains(&k.as_str()))
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect(),
+        ),
+    }
+}
+
+/// Every attribute with active values that is neither mapped (`known`) nor part of the record
+/// envelope, as custom fields: one value as it is, several as an array.
+pub fn custom_fields_from(values: &Map<String, Value>, known: &[&str]) -> Vec<CustomField> {
+    values
+        .keys()
+        .filter(|slug| !known.contains(&slug.as_str()) && !ENVELOPE_SLUGS.contains(&slug.as_str()))
+        .filter_map(|slug| {
+            let vs: Vec<Value> = active(values, slug).into_iter().map(simple_value).collect();
+            let value = match vs.len() {
+                0 => return None,
+                1 => vs.into_iter().next().unwrap_or(Value::Null),
+                _ => Value::Array(vs),
+            };
+            Some(CustomField::named(slug.clone(), value))
+        })
+        .collect()
+}
+
+/// Writes unified custom fields (by target attribute) and then the passthrough, last, into
+/// `values`; a custom field without a target is an error.
+pub fn put_custom_and_passthrough(
+    values: &mut Map<String, Value>,
+    custom_fields: &[CustomField],
+    passthrough: &Passthrough,
+) -> Result<()> {
+    for (i, cf) in custom_fields.iter().enumerate() {
+        let target = cf.target().ok_or_else(|| {
+            Error::invalid(
+                format!("custom_fields[{i}]"),
+                "names no Attio attribute (set remote_id to the attribute's api_slug)",
+            )
+        })?;
+        values.insert(target.to_owned(), cf.wire_value());
+    }
+    for (k, v) in passthrough {
+        values.insert(k.clone(), v.clone());
+    }
+    Ok(())
+}
+
+/// The error for a unified field the Attio object has no attribute for.
+pub fn no_home(field: &str, object: &str, hint: &str) -> Error {
+    Error::invalid(
+        field,
+        format!("Attio {object} have no attribute for this field; {hint}"),
+    )
+}
+
+/// A `location` value as a unified address (`None` when every part is empty).
+pub fn address_from_location(values: &Map<String, Value>, slug: &str) -> Option<Address> {
+    let loc = active(values, slug).into_iter().next()?;
+    let s = |k: &str| convert::non_empty(loc.get(k).and_then(Value::as_str));
+    let lines: Vec<String> = ["line_1", "line_2", "line_3", "line_4"]
+        .iter()
+        .filter_map(|k| s(k))
+        .collect();
+    let a = Address {
+        street: (!lines.is_empty()).then(|| lines.join("\n")),
+        city: s("locality"),
+        state: s("region"),
+        postal_code: s("postcode"),
+        country: s("country_code"),
+    };
+    (!a.is_empty()).then_some(a)
+}
+
+/// A unified address as the value of a `location` attribute: `[]` clears it, else one location
+/// with up to four street lines and an ISO 3166-1 alpha-2 `country_code` (a country name is
+/// converted to its code).
+pub fn location_from_address(field: &str, a: &Address) -> Result<Value> {
+    if a.is_empty() {
+        return Ok(json!([]));
+    }
+    let lines: Vec<&str> = a
+        .street
+        .as_deref()
+        .map(|s| {
+            s.split('\n')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if lines.len() > 4 {
+        return Err(Error::invalid(
+            format!("{field}.street"),
+            "Attio locations hold at most four street lines",
+        ));
+    }
+    let country = match a.country.as_deref().map(str::trim) {
+        None | Some("") => Value::Null,
+        Some(c) => match country::country_code(c) {
+            Some(code) => Value::String(code.to_owned()),
+            None => {
+                return Err(Error::invalid(
+                    format!("{field}.country"),
+                    format!("Attio stores a country as an ISO 3166-1 alpha-2 code (e.g. \"US\"); {c:?} is neither a code nor a country name unicrm knows"),
+                ))
+            }
+        },
+    };
+    let line = |i: usize| {
+        lines
+            .get(i)
+            .map_or(Value::Null, |l| Value::String((*l).to_owned()))
+    };
+    let opt = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
+    Ok(json!([{
+        "line_1": line(0),
+        "line_2": line(1),
+        "line_3": line(2),
+        "line_4": line(3),
+        "locality": opt(&a.city),
+        "region": opt(&a.state),
+        "postcode": opt(&a.postal_code),
+        "country_code": country,
+        "latitude": null,
+        "longitude": null,
+    }]))
+}
+
+/// `{"data": {"values": values}}`, the body of record creates and updates.
+pub fn record_body(values: Map<String, Value>) -> Value {
+    json!({"data": {"values": values}})
+}
+
+/// Parses a record answer (`{"data": record}`) or a bare record.
+pub fn parse_record(payload: &Value) -> Result<wire::Record> {
+    let inner = payload.get("data").unwrap_or(payload);
+    serde_json::from_value(inner.clone())
+        .map_err(|e| Error::invalid("data", format!("not an Attio record: {e}")))
+}
