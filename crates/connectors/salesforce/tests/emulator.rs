@@ -327,7 +327,10 @@ async fn custom_fields_round_trip_and_are_described() {
         .await
         .expect("describe");
     let names: Vec<&str> = defs.iter().map(|d| d.remote_id.as_str()).collect();
-    assert_eq!(names, ["Loyalty_Score__c", "Training_Status__c"]);
+    assert_eq!(
+        names,
+        ["Loyalty_Score__c", "Training_Status__c", "Languages__c"]
+    );
     assert_eq!(defs[1].kind, "single_select");
     let record = Contact {
         last_name: Some("Custom".into()),
