@@ -1159,3 +1159,26 @@ async fn print_examples() {
     .await;
     println!("{}", serde_json::to_string_pretty(&b).unwrap());
 }
+
+#[tokio::test]
+async fn a_panicking_connector_is_a_json_500_and_the_gateway_keeps_serving() {
+    let h = start().await;
+    let acc = h.link_sandbox(P, json!({})).await;
+    let (s, b, _) = json(
+        h.unified(Method::GET, "/unified/crm/contacts/panic-now", &acc)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 500, "{b}");
+    assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()), "{b}");
+    let (s, _, _) = json(
+        h.unified(Method::GET, "/unified/crm/contacts", &acc)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+}

@@ -74,6 +74,85 @@ fn projects_and_accounts_commands() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("unknown provider \"nope\""), "{err}");
+    // Linking: a sandbox account, and a live one whose credential is never shown again.
+    if let Some(provider) = unicrm_registry::ids().first().copied() {
+        let (code, out, err) = unicrm(
+            &dir,
+            &[
+                "accounts",
+                "link",
+                "--project",
+                id,
+                "--provider",
+                provider,
+                "--end-user",
+                "u1",
+                "--sandbox",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.trim().starts_with("acc_"), "{out}");
+        let (code, out, err) = unicrm(
+            &dir,
+            &[
+                "accounts",
+                "link",
+                "--project",
+                id,
+                "--provider",
+                provider,
+                "--end-user",
+                "u1",
+                "--credential",
+                "access_token=very-secret-token",
+                "--field-map",
+                "ref=reference",
+                "--json",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains("very-secret-token"));
+        let (code, out, _) = unicrm(&dir, &["accounts", "list", "--project", id, "--json"]);
+        assert_eq!(code, 0);
+        let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        assert!(!out.contains("very-secret-token"));
+        assert!(out.contains("\"access_token\""), "{out}");
+        // The same end user, provider and environment again is refused.
+        let (code, _, err) = unicrm(
+            &dir,
+            &[
+                "accounts",
+                "link",
+                "--project",
+                id,
+                "--provider",
+                provider,
+                "--end-user",
+                "u1",
+                "--sandbox",
+            ],
+        );
+        assert_ne!(code, 0);
+        assert!(err.contains("linked already"), "{err}");
+        let (code, _, err) = unicrm(
+            &dir,
+            &[
+                "accounts",
+                "link",
+                "--project",
+                id,
+                "--provider",
+                provider,
+                "--end-user",
+                "u2",
+                "--credential",
+                "pasword=x",
+            ],
+        );
+        assert_ne!(code, 0);
+        assert!(err.contains("credentials.pasword"), "{err}");
+    }
     // --database-url points elsewhere.
     let other = format!("sqlite://{}?mode=rwc", dir.join("other.db").display());
     let (code, out, _) = unicrm(

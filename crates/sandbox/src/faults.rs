@@ -9,7 +9,9 @@
 //! seed and the scope), so the same sequence of requests meets the same sequence of faults.
 //! Per request a rule draws one number for latency and one for the fault, whose probabilities
 //! stack in this order: `unauthorized`, `rate_limit`, `server_error`, `drop_connection`,
-//! `truncated_json`, `malformed_json` (their sum is at most 1).
+//! `drop_response`, `truncated_json`, `malformed_json`, `not_found`, `conflict`, `validation_error` (their sum is
+//! at most 1). The last three are answered only by emulators whose [`crate::ErrorFormat`]
+//! renders them; elsewhere the request is served normally.
 //!
 //! Over HTTP (sandbox-only control endpoints):
 //! ```text
@@ -98,13 +100,26 @@ pub struct FaultConfig {
     pub server_error_status: u16,
     /// Share of requests answered with the provider's 401 (as if the token had just expired).
     pub unauthorized: f64,
-    /// Share of requests whose connection is closed without any response.
+    /// Share of requests whose connection is closed without any response (before the emulator
+    /// handles them: nothing happens).
     pub drop_connection: f64,
+    /// Share of requests the emulator handles (a create does happen) whose connection is then
+    /// closed without the response — the "did my write go through?" case.
+    pub drop_response: f64,
     /// Share of requests whose real response body is cut in half (invalid JSON, consistent
     /// `Content-Length`).
     pub truncated_json: f64,
     /// Share of requests whose real response body is made syntactically invalid JSON.
     pub malformed_json: f64,
+    /// Share of requests answered with the provider's 404 (when the emulator renders one, see
+    /// [`crate::ErrorFormat::not_found`]; otherwise the request is served normally).
+    pub not_found: f64,
+    /// Share of requests answered with the provider's 409 / duplicate error (see
+    /// [`crate::ErrorFormat::conflict`]).
+    pub conflict: f64,
+    /// Share of requests answered with the provider's validation error (400/422, see
+    /// [`crate::ErrorFormat::validation_error`]).
+    pub validation_error: f64,
     /// Delay added before handling a request, in milliseconds.
     pub latency_ms: u64,
     /// Share of requests that get the delay (default 1.0: all of them, when `latency_ms` > 0).
@@ -127,8 +142,12 @@ impl Default for FaultConfig {
             server_error_status: 500,
             unauthorized: 0.0,
             drop_connection: 0.0,
+            drop_response: 0.0,
             truncated_json: 0.0,
             malformed_json: 0.0,
+            not_found: 0.0,
+            conflict: 0.0,
+            validation_error: 0.0,
             latency_ms: 0,
             latency_probability: 1.0,
             max_faults: None,
@@ -163,10 +182,18 @@ impl FaultConfig {
         unauthorized: f64,
         /// Sets [`FaultConfig::drop_connection`].
         drop_connection: f64,
+        /// Sets [`FaultConfig::drop_response`].
+        drop_response: f64,
         /// Sets [`FaultConfig::truncated_json`].
         truncated_json: f64,
         /// Sets [`FaultConfig::malformed_json`].
         malformed_json: f64,
+        /// Sets [`FaultConfig::not_found`].
+        not_found: f64,
+        /// Sets [`FaultConfig::conflict`].
+        conflict: f64,
+        /// Sets [`FaultConfig::validation_error`].
+        validation_error: f64,
         /// Sets [`FaultConfig::latency_ms`].
         latency_ms: u64,
         /// Sets [`FaultConfig::latency_probability`].
@@ -207,8 +234,12 @@ impl FaultConfig {
             ("rate_limit", self.rate_limit),
             ("server_error", self.server_error),
             ("drop_connection", self.drop_connection),
+            ("drop_response", self.drop_response),
             ("truncated_json", self.truncated_json),
             ("malformed_json", self.malformed_json),
+            ("not_found", self.not_found),
+            ("conflict", self.conflict),
+            ("validation_error", self.validation_error),
             ("latency_probability", self.latency_probability),
         ];
         for (field, p) in probabilities {
@@ -219,13 +250,14 @@ impl FaultConfig {
                 });
             }
         }
-        let sum: f64 = probabilities[..6].iter().map(|(_, p)| p).sum();
+        let sum: f64 = probabilities[..10].iter().map(|(_, p)| p).sum();
         if sum > 1.0 + 1e-9 {
             return Err(SandboxError::InvalidFaults {
                 field: "rate_limit",
                 reason: format!(
                     "the fault probabilities (unauthorized, rate_limit, server_error, \
-                     drop_connection, truncated_json, malformed_json) add up to {sum}, more than 1"
+                     drop_connection, drop_response, truncated_json, malformed_json, not_found, conflict, \
+                     validation_error) add up to {sum}, more than 1"
                 ),
             });
         }
@@ -250,12 +282,20 @@ pub enum FaultKind {
     RateLimit,
     /// The provider's server error.
     ServerError,
-    /// Connection closed without a response.
+    /// Connection closed without a response, before handling.
     DropConnection,
+    /// Request handled, then the connection closed without the response.
+    DropResponse,
     /// Response body cut short.
     TruncatedJson,
     /// Response body made invalid JSON.
     MalformedJson,
+    /// The provider's 404.
+    NotFound,
+    /// The provider's 409 / duplicate error.
+    Conflict,
+    /// The provider's validation error.
+    ValidationError,
 }
 
 /// What a rule decided for one request.
@@ -423,8 +463,12 @@ impl FaultTable {
             (FaultKind::RateLimit, cfg.rate_limit),
             (FaultKind::ServerError, cfg.server_error),
             (FaultKind::DropConnection, cfg.drop_connection),
+            (FaultKind::DropResponse, cfg.drop_response),
             (FaultKind::TruncatedJson, cfg.truncated_json),
             (FaultKind::MalformedJson, cfg.malformed_json),
+            (FaultKind::NotFound, cfg.not_found),
+            (FaultKind::Conflict, cfg.conflict),
+            (FaultKind::ValidationError, cfg.validation_error),
         ];
         let mut upper = 0.0;
         let mut fault = None;

@@ -22,6 +22,24 @@ pub trait ErrorFormat: Send + Sync + 'static {
     fn rate_limited(&self, retry_after: Duration) -> Response;
     /// The answer of a failing server with the given 5xx status.
     fn server_error(&self, status: StatusCode) -> Response;
+
+    /// The provider's "record not found" answer (injected `not_found` faults). `None` (the
+    /// default) when the emulator does not model it: the request is then served normally.
+    fn not_found(&self) -> Option<Response> {
+        None
+    }
+
+    /// The provider's duplicate / conflict answer (injected `conflict` faults), e.g. HubSpot's
+    /// 409 `Contact already exists` or Salesforce's `DUPLICATES_DETECTED`. `None` by default.
+    fn conflict(&self) -> Option<Response> {
+        None
+    }
+
+    /// The provider's validation error naming a field (injected `validation_error` faults), e.g.
+    /// HubSpot's 400 `VALIDATION_ERROR` or Salesforce's `INVALID_FIELD`. `None` by default.
+    fn validation_error(&self) -> Option<Response> {
+        None
+    }
 }
 
 /// A neutral JSON rendering (`{"error": …, "message": …}`, `Retry-After` on 429) for tests and
@@ -48,5 +66,20 @@ impl ErrorFormat for GenericErrors {
     fn server_error(&self, status: StatusCode) -> Response {
         let body = json!({"error": "server_error", "message": status.canonical_reason().unwrap_or("Server error")});
         (status, Json(body)).into_response()
+    }
+
+    fn not_found(&self) -> Option<Response> {
+        let body = json!({"error": "not_found", "message": "No such record"});
+        Some((StatusCode::NOT_FOUND, Json(body)).into_response())
+    }
+
+    fn conflict(&self) -> Option<Response> {
+        let body = json!({"error": "conflict", "message": "A record with these values exists"});
+        Some((StatusCode::CONFLICT, Json(body)).into_response())
+    }
+
+    fn validation_error(&self) -> Option<Response> {
+        let body = json!({"error": "invalid", "message": "Invalid value", "field": "email"});
+        Some((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
     }
 }

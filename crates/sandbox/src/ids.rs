@@ -72,6 +72,12 @@ pub fn salesforce_id_18(id15: &str) -> Result<String, SandboxError> {
 /// Checks that `id` is a well-formed Salesforce id: 15 characters, or 18 whose last three are the
 /// checksum of the first fifteen. Returns the 18-character form.
 pub fn validate_salesforce_id(id: &str) -> Result<String, SandboxError> {
+    if !id.is_ascii() {
+        return Err(SandboxError::InvalidId {
+            id: id.to_owned(),
+            reason: "a Salesforce id has only ASCII letters and digits",
+        });
+    }
     match id.len() {
         15 => salesforce_id_18(id),
         18 => {

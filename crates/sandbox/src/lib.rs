@@ -84,7 +84,7 @@ pub use format::{ErrorFormat, GenericErrors};
 pub use inventory;
 pub use rand;
 pub use rand::rngs::StdRng;
-pub use sandbox::Sandbox;
+pub use sandbox::{RequestRecord, Sandbox};
 pub use server::{
     app, app_with, serve, spawn, spawn_with, EmulatorBase, RunningSandbox, ServeOptions,
 };
@@ -118,13 +118,20 @@ inventory::collect!(EmulatorRegistration);
 
 /// Registers a provider emulator so that [`app`], [`spawn`] and [`serve`] mount it.
 ///
-/// ```ignore
+/// ```
+/// # mod sandbox {
+/// #     use unicrm_sandbox::{GenericErrors, Sandbox, StdRng};
+/// #     pub fn router(sb: Sandbox) -> axum::Router { axum::Router::new().with_state(sb) }
+/// #     pub fn seed(_: &Sandbox, _: &str, _: usize, _: &mut StdRng) {}
+/// #     pub static HUBSPOT_ERRORS: GenericErrors = GenericErrors;
+/// # }
 /// unicrm_sandbox::register_emulator! {
 ///     id: "hubspot",
-///     router: crate::sandbox::router,
-///     seed: crate::sandbox::seed,        // optional
-///     errors: &crate::sandbox::HubSpotErrors,
+///     router: sandbox::router,
+///     seed: sandbox::seed,        // optional
+///     errors: &sandbox::HUBSPOT_ERRORS,
 /// }
+/// assert!(unicrm_sandbox::emulators().unwrap().iter().any(|e| e.id == "hubspot"));
 /// ```
 ///
 /// A full [`EmulatorRegistration`] expression is accepted too. The caller does not need to

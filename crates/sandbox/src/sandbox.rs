@@ -7,12 +7,36 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use rand::{Rng, RngCore, SeedableRng};
 
-use crate::faults::{FaultConfig, FaultRuleView, FaultScope, FaultTable};
+use crate::faults::{FaultConfig, FaultKind, FaultRuleView, FaultScope, FaultTable};
 use crate::store::{TenantData, TenantStore};
 use crate::{ids, SandboxError, SeedFn, StdRng};
 
 /// First numeric id handed out (HubSpot-style ids are decimal strings).
 const FIRST_NUMERIC_ID: u64 = 1001;
+
+/// How many requests the request log keeps (the oldest are forgotten first).
+const REQUEST_LOG_SIZE: usize = 2000;
+
+/// One request an emulator received, as the request log keeps it (`GET /_sandbox/requests`):
+/// lets tests assert what a connector actually sent (how many retries, which pages).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RequestRecord {
+    /// The emulator that received it.
+    pub emulator: String,
+    /// The account (token) it carried, if any.
+    pub tenant: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Path within the emulator, with the query string.
+    pub path: String,
+    /// Status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+    /// The fault injected, if any.
+    pub fault: Option<FaultKind>,
+    /// When it was answered (server clock).
+    pub at: DateTime<Utc>,
+}
 
 /// The sandbox: every account's records, the id generators, the clock and the fault rules.
 ///
@@ -36,6 +60,7 @@ struct Inner {
     rng: Mutex<StdRng>,
     clock: Mutex<DateTime<Utc>>,
     faults: FaultTable,
+    requests: Mutex<std::collections::VecDeque<RequestRecord>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -69,6 +94,7 @@ impl Sandbox {
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 clock: Mutex::new(DateTime::<Utc>::MIN_UTC),
                 faults: FaultTable::new(seed),
+                requests: Mutex::default(),
             }),
             scope: "",
         }
@@ -83,6 +109,11 @@ impl Sandbox {
     /// seed function). `0` (the default) leaves new accounts empty.
     pub fn set_seed_data(&self, n: usize) {
         self.inner.seed_data.store(n, Ordering::SeqCst);
+    }
+
+    /// How many seed records a new account gets (see [`Sandbox::set_seed_data`]).
+    pub fn seed_data(&self) -> usize {
+        self.inner.seed_data.load(Ordering::SeqCst)
     }
 
     /// The same sandbox seen by emulator `id`: its [`Sandbox::tenant`] stores are that emulator's.
@@ -103,7 +134,8 @@ impl Sandbox {
     }
 
     /// The store of the account named by `token` (created on first use; filled with seed data
-    /// when [`Sandbox::set_seed_data`] asked for it and the emulator has a seed function).
+    /// when [`Sandbox::set_seed_data`] asked for it and the emulator has a seed function — a
+    /// request racing the very first one of a new account may see part of the seed data).
     pub fn tenant(&self, token: &str) -> TenantStore {
         let key = (self.scope, token.to_owned());
         if let Some(data) = read(&self.inner.tenants).get(&key) {
@@ -168,13 +200,17 @@ impl Sandbox {
     /// Forgets every account's records (all emulators) and every fault rule; revoked tokens are
     /// accepted again. Id counters keep counting so ids stay unique.
     pub fn reset(&self) {
+        self.clear_requests();
         write(&self.inner.tenants).clear();
         write(&self.inner.revoked).clear();
         self.inner.faults.clear_all();
     }
 
-    /// Forgets the records of one account (in every emulator) and the fault rules scoped to it.
+    /// Forgets the records of one account (in every emulator), its logged requests and the
+    /// fault rules scoped to it.
     pub fn reset_tenant(&self, token: &str) {
+        self.requests_lock()
+            .retain(|r| r.tenant.as_deref() != Some(token));
         write(&self.inner.tenants).retain(|(_, t), _| t != token);
         write(&self.inner.revoked).remove(token);
         self.inner.faults.clear_tenant(token);
@@ -265,6 +301,42 @@ impl Sandbox {
     /// The fault rules in force, with how many requests each saw and faults each injected.
     pub fn faults(&self) -> Vec<FaultRuleView> {
         self.inner.faults.views()
+    }
+
+    fn requests_lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::VecDeque<RequestRecord>> {
+        self.inner
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn log_request(&self, record: RequestRecord) {
+        let mut log = self.requests_lock();
+        if log.len() >= REQUEST_LOG_SIZE {
+            log.pop_front();
+        }
+        log.push_back(record);
+    }
+
+    /// The requests the emulators received, oldest first (the newest 2000).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.requests_lock().iter().cloned().collect()
+    }
+
+    /// The requests that carried `token`, oldest first.
+    pub fn requests_of(&self, token: &str) -> Vec<RequestRecord> {
+        self.requests_lock()
+            .iter()
+            .filter(|r| r.tenant.as_deref() == Some(token))
+            .cloned()
+            .collect()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.requests_lock().clear();
     }
 
     pub(crate) fn fault_table(&self) -> &FaultTable {

@@ -25,6 +25,7 @@ use tower::ServiceExt as _;
 use crate::auth::{self, AuthProblem};
 use crate::faults::{malform_json, truncate_json, FaultConfig, FaultKind, FaultScope};
 use crate::format::ErrorFormat;
+use crate::sandbox::RequestRecord;
 use crate::{check_emulators, emulators, EmulatorRegistration, Sandbox, SandboxError};
 
 /// What the fault layer puts in every emulator request's extensions (read by the extractors).
@@ -63,6 +64,10 @@ pub fn app_with(
         .route(
             "/_sandbox/faults",
             get(get_faults).post(post_faults).delete(delete_faults),
+        )
+        .route(
+            "/_sandbox/requests",
+            get(get_requests).delete(delete_requests),
         )
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/seed", post(seed))
@@ -197,30 +202,63 @@ impl ServeOptions {
 pub async fn serve(options: ServeOptions) -> Result<(), SandboxError> {
     let sandbox = Sandbox::new(options.seed);
     sandbox.set_seed_data(options.seed_data);
-    let registered = emulators()?;
     let running = spawn_with(sandbox, options.bind).await?;
-    println!("unicrm sandbox listening on {}", running.url());
-    if registered.is_empty() {
-        println!("  (no emulators compiled in)");
-    }
-    for reg in &registered {
-        println!("  {:<12} {}", reg.id, running.base_url(reg.id));
-    }
-    println!(
-        "  control      {0}/_sandbox/faults  {0}/_sandbox/reset  {0}/health",
-        running.url()
-    );
-    println!("any token is an account of its own; tokens starting with `invalid` get a 401");
-    if options.seed_data > 0 {
-        println!(
-            "each account starts with {} seed records per resource (seed {})",
-            options.seed_data, options.seed
-        );
-    }
-    tokio::signal::ctrl_c().await?;
+    print!("{}", running.banner()?);
+    shutdown_signal().await?;
     println!("unicrm sandbox: stopping");
     running.shutdown().await;
     Ok(())
+}
+
+impl RunningSandbox {
+    /// What `unicrm sandbox` prints on start: where it listens, each emulator's base URL, the
+    /// control endpoints, and how accounts and seed data work.
+    pub fn banner(&self) -> Result<String, SandboxError> {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "unicrm sandbox listening on {}", self.url());
+        let registered = emulators()?;
+        if registered.is_empty() {
+            let _ = writeln!(out, "  (no emulators compiled in)");
+        }
+        for reg in &registered {
+            let _ = writeln!(out, "  {:<12} {}", reg.id, self.base_url(reg.id));
+        }
+        let _ = writeln!(
+            out,
+            "  control      {0}/_sandbox/faults  {0}/_sandbox/reset  {0}/health",
+            self.url()
+        );
+        let _ = writeln!(
+            out,
+            "any token is an account of its own; tokens starting with `invalid` get a 401"
+        );
+        let n = self.sandbox.seed_data();
+        if n > 0 {
+            let _ = writeln!(
+                out,
+                "each account starts with {n} seed records per resource (seed {})",
+                self.sandbox.seed()
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (container stop).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: oneshot::Receiver<()>) {
@@ -269,17 +307,32 @@ async fn serve_connection(stream: TcpStream, router: Router) {
 /// most specific fault rule's decision.
 async fn fault_layer(State(cx): State<EmulatorContext>, mut req: Request, next: Next) -> Response {
     let token = auth::credential(req.headers(), req.uri()).map(|c| c.token().to_owned());
-    let decision = cx.sandbox.fault_table().decide(
-        cx.id,
-        token.as_deref(),
-        req.method().as_str(),
-        req.uri().path(),
-    );
+    let method = req.method().as_str().to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let decision =
+        cx.sandbox
+            .fault_table()
+            .decide(cx.id, token.as_deref(), &method, req.uri().path());
+    let log = |status: Option<StatusCode>| {
+        cx.sandbox.log_request(RequestRecord {
+            emulator: cx.id.to_owned(),
+            tenant: token.clone(),
+            method: method.clone(),
+            path: path.clone(),
+            status: status.map(|s| s.as_u16()),
+            fault: decision.fault,
+            at: cx.sandbox.now(),
+        })
+    };
     req.extensions_mut().insert(cx.clone());
     if let Some(delay) = decision.latency {
         tokio::time::sleep(delay).await;
     }
-    match decision.fault {
+    let control = req.extensions().get::<ConnectionControl>().cloned();
+    let response = match decision.fault {
         None => next.run(req).await,
         Some(FaultKind::Unauthorized) => cx.errors.unauthorized(AuthProblem::Rejected),
         Some(FaultKind::RateLimit) => cx.errors.rate_limited(decision.retry_after),
@@ -288,11 +341,32 @@ async fn fault_layer(State(cx): State<EmulatorContext>, mut req: Request, next: 
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         ),
         Some(FaultKind::DropConnection) => {
-            drop_connection(req.extensions().get::<ConnectionControl>().cloned()).await
+            log(None);
+            return drop_connection(control).await;
+        }
+        Some(FaultKind::DropResponse) => {
+            let handled = next.run(req).await;
+            log(None);
+            drop(handled);
+            return drop_connection(control).await;
         }
         Some(FaultKind::TruncatedJson) => rewrite_body(next.run(req).await, truncate_json).await,
         Some(FaultKind::MalformedJson) => rewrite_body(next.run(req).await, malform_json).await,
-    }
+        Some(FaultKind::NotFound) => match cx.errors.not_found() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
+        Some(FaultKind::Conflict) => match cx.errors.conflict() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
+        Some(FaultKind::ValidationError) => match cx.errors.validation_error() {
+            Some(response) => response,
+            None => next.run(req).await,
+        },
+    };
+    log(Some(response.status()));
+    response
 }
 
 async fn drop_connection(control: Option<ConnectionControl>) -> Response {
@@ -483,6 +557,25 @@ async fn post_faults(State(state): State<ControlState>, body: Bytes) -> Response
 struct FaultFilter {
     tenant: Option<String>,
     emulator: Option<String>,
+}
+
+async fn get_requests(
+    State(state): State<ControlState>,
+    Query(filter): Query<FaultFilter>,
+) -> Response {
+    let list: Vec<RequestRecord> = state
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| filter.tenant.is_none() || r.tenant == filter.tenant)
+        .filter(|r| filter.emulator.as_deref().is_none_or(|e| r.emulator == e))
+        .collect();
+    Json(list).into_response()
+}
+
+async fn delete_requests(State(state): State<ControlState>) -> Response {
+    state.sandbox.clear_requests();
+    Json(json!({"cleared": true})).into_response()
 }
 
 async fn delete_faults(

@@ -11,10 +11,6 @@ use unicrm_core::dialect::Dialect;
 use unicrm_core::limit::RetryPolicy;
 use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
 
-/// How long cached keys and accounts are trusted before the store is asked again (changes made
-/// through this process invalidate at once; this bounds staleness across processes).
-const CACHE_TTL: Duration = Duration::from_secs(60);
-
 /// A linked account ready for calls: decrypted, split into connector credentials and settings.
 #[derive(Debug)]
 pub struct AccountEntry {
@@ -28,6 +24,53 @@ pub struct AccountEntry {
     pub base_url: Option<String>,
     /// Owner lookups of this account, kept across requests.
     pub owners: OwnerCache,
+}
+
+/// Core credentials back as pairs (for storing refreshed credentials), keeping the
+/// gateway's own `base_url` / `setting.*` pairs of `previous`.
+pub fn join_credentials(c: &Credentials, previous: &CredentialPairs) -> CredentialPairs {
+    use secrecy::ExposeSecret;
+    let mut out: BTreeMap<String, String> = previous
+        .0
+        .iter()
+        .filter(|(k, _)| k.starts_with("setting.") || k.as_str() == "base_url")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.insert(k.to_owned(), v);
+        }
+    };
+    put(
+        "access_token",
+        c.access_token
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put(
+        "api_key",
+        c.api_key.as_ref().map(|s| s.expose_secret().to_owned()),
+    );
+    put(
+        "refresh_token",
+        c.refresh_token
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put("client_id", c.client_id.clone());
+    put(
+        "client_secret",
+        c.client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+    );
+    put("instance_url", c.instance_url.clone());
+    put(
+        "expires_at",
+        c.expires_at
+            .map(|t| unicrm_core::model::format_timestamp(&t)),
+    );
+    CredentialPairs(out)
 }
 
 /// Splits credential pairs into core credentials, settings and a base URL; names the bad pair.
@@ -73,6 +116,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of one provider call.
     pub provider_timeout: Duration,
+    /// How long cached keys and linked accounts are trusted before the store is asked again.
+    /// Changes made through this process invalidate at once; this bounds how long a change made
+    /// by another gateway process on the same store takes to be seen.
+    pub cache_ttl: Duration,
     /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
     /// long `Retry-After` is answered as a 429 at once rather than slept through.
     pub retry: RetryPolicy,
@@ -84,6 +131,7 @@ impl Default for Config {
             sandbox_url: None,
             body_limit: 1024 * 1024,
             provider_timeout: Duration::from_secs(30),
+            cache_ttl: Duration::from_secs(30),
             retry: RetryPolicy::new(3, Duration::from_millis(200))
                 .max_delay(Duration::from_secs(2))
                 .max_total(Duration::from_secs(5)),
@@ -95,6 +143,12 @@ impl Config {
     /// Sets the sandbox URL.
     pub fn sandbox_url(mut self, url: impl Into<String>) -> Self {
         self.sandbox_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Sets how long cached keys and accounts are trusted.
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
         self
     }
 
@@ -122,6 +176,7 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: reqwest::Client,
     caches: Caches,
+    refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -180,6 +235,7 @@ impl Gateway {
                 config,
                 http: unicrm_core::context::default_http_client(),
                 caches: Caches::default(),
+                refresh_locks: Default::default(),
             }),
         }
     }
@@ -199,7 +255,7 @@ impl Gateway {
         let hash = crypto::hash_key(key);
         if let Ok(map) = self.inner.caches.keys.read() {
             if let Some((p, env, at)) = map.get(&hash) {
-                if at.elapsed() < CACHE_TTL {
+                if at.elapsed() < self.inner.config.cache_ttl {
                     return Ok(Caller {
                         project: p.clone(),
                         env: *env,
@@ -286,7 +342,7 @@ impl Gateway {
     fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
         let map = self.inner.caches.accounts.read().ok()?;
         let (e, at) = map.get(id)?;
-        (at.elapsed() < CACHE_TTL).then(|| e.clone())
+        (at.elapsed() < self.inner.config.cache_ttl).then(|| e.clone())
     }
 
     /// A linked account by id, visible to `caller` only when it is of the caller's project and
@@ -348,7 +404,7 @@ impl Gateway {
         );
         let cached_id = self.inner.caches.by_user.read().ok().and_then(|m| {
             m.get(&key)
-                .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+                .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
                 .map(|(id, _)| id.clone())
         });
         if let Some(entry) = cached_id.and_then(|id| self.cached(&id)) {
@@ -428,12 +484,7 @@ impl Gateway {
                 .clone()
                 .unwrap_or_else(|| connector.info().default_base_url.to_owned()),
         };
-        let mut credentials = entry.credentials.clone();
-        if a.environment == Environment::Test && credentials.instance_url.is_none() {
-            // The sandbox is the account's API host.
-            credentials.instance_url = Some(base.clone());
-        }
-        let mut cx = Context::new(base, credentials)
+        let mut cx = Context::new(base, entry.credentials.clone())
             .with_http(self.inner.http.clone())
             .with_owner_cache(entry.owners.clone())
             .sandboxed(a.environment == Environment::Test)
@@ -446,6 +497,66 @@ impl Gateway {
             cx = cx.with_recorder(r);
         }
         Ok(cx)
+    }
+
+    /// When the account's OAuth access token is expired or about to (within a minute) and the
+    /// credentials can be refreshed, refreshes them through the connector, stores the new ones
+    /// (a rotated refresh token must not be lost) and answers the context with them. One refresh
+    /// at a time per account in this process.
+    pub async fn refresh_if_due(
+        &self,
+        target: &Target,
+        mut cx: Context,
+    ) -> unicrm_core::Result<Context> {
+        let due = |c: &Credentials| {
+            c.refresh_token.is_some()
+                && c.expires_at
+                    .is_some_and(|t| t <= chrono::Utc::now() + chrono::Duration::seconds(60))
+        };
+        if !due(&cx.credentials) {
+            return Ok(cx);
+        }
+        let account = &target.entry.account;
+        let lock = {
+            let mut map = self
+                .inner
+                .refresh_locks
+                .lock()
+                .map_err(|_| Error::Internal("refresh lock poisoned".into()))?;
+            map.entry(account.id.clone()).or_default().clone()
+        };
+        let _guard = lock.lock().await;
+        // Another request may have refreshed meanwhile: use what the store has now.
+        if let Ok(Some(current)) = self.inner.store.account(&account.id).await {
+            if let Ok((creds, _, _)) = split_credentials(&current.credentials) {
+                if !due(&creds) {
+                    self.invalidate_account(&account.id);
+                    cx.credentials = creds;
+                    return Ok(cx);
+                }
+            }
+        }
+        let fresh = target.connector.refresh_credentials(&cx).await?;
+        let pairs = join_credentials(&fresh, &account.credentials);
+        self.inner
+            .store
+            .update_account(&account.project_id, &account.id, Some(pairs), None)
+            .await
+            .map_err(|e| Error::Internal(format!("storing refreshed credentials: {e}")))?;
+        self.invalidate_account(&account.id);
+        tracing::info!(account = %account.id, "refreshed and stored OAuth credentials");
+        cx.credentials = fresh;
+        Ok(cx)
+    }
+
+    /// The context of a call on `target`: [`Gateway::context`], then [`Gateway::refresh_if_due`].
+    pub async fn call_context(
+        &self,
+        target: &Target,
+        recorder: Option<Recorder>,
+    ) -> unicrm_core::Result<Context> {
+        let cx = self.context(&target.entry, &*target.connector, recorder)?;
+        self.refresh_if_due(target, cx).await
     }
 
     /// Resolves the target of a call and builds its context.

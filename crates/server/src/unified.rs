@@ -175,7 +175,8 @@ async fn call(
     };
     let recorder = raw.then(Recorder::new);
     let cx = gw
-        .context(&target.entry, &*target.connector, recorder.clone())
+        .call_context(&target, recorder.clone())
+        .await
         .map_err(|e| ApiError::new(D, e))?;
     let outcome = ops::run(&target, &cx, resource, op)
         .await
@@ -260,7 +261,8 @@ async fn definitions_call(
     q.finish()?;
     let recorder = raw.then(Recorder::new);
     let cx = gw
-        .context(&target.entry, &*target.connector, recorder.clone())
+        .call_context(&target, recorder.clone())
+        .await
         .map_err(|e| ApiError::new(D, e))?;
     let defs = target
         .connector

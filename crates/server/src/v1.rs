@@ -122,7 +122,8 @@ async fn call(
     let target = gw.target(D, entry)?;
     let recorder = raw.then(Recorder::new);
     let cx = gw
-        .context(&target.entry, &*target.connector, recorder.clone())
+        .call_context(&target, recorder.clone())
+        .await
         .map_err(|e| ApiError::new(D, e))?;
     let outcome = ops::run(&target, &cx, resource, op)
         .await

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use unicrm_core::{
-    Connector, ConnectorInfo, Context, Credentials, Error, ListQuery, Operation, Record, Resource,
-    RetryPolicy,
+    Connector, ConnectorInfo, Context, Credentials, Error, ListQuery, Operation, Record, Recorder,
+    Resource, RetryPolicy,
 };
 use unicrm_sandbox::faults::{FaultConfig, FaultScope};
 use unicrm_sandbox::{EmulatorRegistration, RunningSandbox};
@@ -185,13 +185,31 @@ pub async fn run_conformance(
 
 /// Runs the conformance suite with the given options.
 ///
-/// For every resource the connector's `info()` declares: create → get → list across several
-/// pages (nothing missing, nothing twice) → update → get → delete → get is `NotFound`, with
-/// every declared field compared after each round trip (unicode, long strings, several e-mails,
-/// empty lists, links between records). Every operation not declared must answer
-/// `Error::Unsupported`; a rejected token `Unauthorized`; an unknown id `NotFound`; and, through
-/// the sandbox fault layer (scoped to this run's token), a 429 `RateLimited` with the advertised
-/// `retry_after`, a 5xx `Provider`, a dropped connection or a garbled body `Transport`.
+/// The run uses its own sandbox account (token), so runs in parallel on one sandbox do not
+/// interfere, and resets that account at the end. Records are built as a user would: accounts,
+/// then contacts linked to them, deals linked to both, meetings linked to contacts, leads.
+///
+/// * For every resource the connector's `info()` declares: create → get → list across several
+///   pages of `page_size` (nothing missing, nothing twice) → update (one field changed, an
+///   explicitly empty list cleared, everything else kept) → get → delete → get is `NotFound`,
+///   list omits it, deleting again is `NotFound` or `Ok`.
+/// * Every declared field is compared after each round trip: unicode and long strings, several
+///   e-mails and phones (a connector may refuse extras with `InvalidInput` naming the field),
+///   empty lists, decimals, dates, enumerations, links between records (and `deal_ids` seen
+///   from the contact side); provider-vocabulary fields get a few candidate values.
+/// * Custom field definitions answer a list or `Unsupported`; with `custom_fields` declared, a
+///   text custom field from the connector's own definitions survives create → get.
+/// * Every undeclared operation answers `Error::Unsupported` naming it; a rejected token
+///   `Unauthorized`; unknown ids `NotFound` on get and update.
+/// * Through the fault layer (scoped to the run's token and the connector's emulator): a rate
+///   limit answers `RateLimited` with the `retry_after` the emulator advertised (reads and
+///   creates); 500/503 a temporary `Provider` error with that status; an injected 401
+///   `Unauthorized`; a dropped connection, a truncated or a malformed body `Transport`; a slow
+///   provider `Timeout`; a single 429 is retried by the core retry policy (when the provider's
+///   rate limit is a 429); injected provider 404 / conflict / validation errors (where the
+///   emulator renders them) `NotFound` / `Conflict` / `InvalidInput` with provider details; a
+///   create whose response is lost (the record was created) is not sent again.
+/// * Provider calls are recorded in the context's recorder without the credential.
 pub async fn run_conformance_with(
     connector: Arc<dyn Connector>,
     sandbox: &RunningSandbox,
@@ -393,6 +411,7 @@ impl Run<'_> {
             self.create_and_get(r).await;
         }
         self.associations().await;
+        self.raw_calls().await;
         for r in ORDER {
             self.list(r).await;
         }
@@ -406,6 +425,7 @@ impl Run<'_> {
         ] {
             self.update(r).await;
         }
+        self.custom_fields().await;
         self.not_found().await;
         if self.options.faults {
             self.faults().await;
@@ -552,6 +572,7 @@ impl Run<'_> {
         &self,
         r: Resource,
         n: usize,
+        custom: Option<&Value>,
     ) -> (Sample, Vec<String>, Result<Record, Error>) {
         let declared = self.declared(r);
         let mut notes = Vec::new();
@@ -560,6 +581,9 @@ impl Run<'_> {
         let mut single_phone = false;
         loop {
             let mut sample = samples::sample(r, declared, &self.run, n, &self.links, attempt);
+            if let (Some(obj), Some(custom)) = (sample.json.as_object_mut(), custom) {
+                obj.insert("custom_fields".into(), json!([custom]));
+            }
             if let Some(obj) = sample.json.as_object_mut() {
                 for (flag, field) in [(single_email, "emails"), (single_phone, "phone_numbers")] {
                     if let (true, Some(Value::Array(list))) = (flag, obj.get_mut(field)) {
@@ -622,7 +646,7 @@ impl Run<'_> {
             }
             return;
         }
-        let (sample, notes, result) = self.create_sample(r, 0).await;
+        let (sample, notes, result) = self.create_sample(r, 0, None).await;
         for (field, why) in &sample.left_out {
             self.skip(format!("{r}: field `{field}` round trip"), why.clone());
         }
@@ -722,6 +746,36 @@ impl Run<'_> {
         }
     }
 
+    /// Provider calls land in the context's recorder (for `raw`), and neither they nor the
+    /// context's `Debug` show the credential.
+    async fn raw_calls(&mut self) {
+        if !self.has_read() {
+            return;
+        }
+        let name = "provider calls are recorded for raw, without the credential";
+        let recorder = Recorder::new();
+        let cx = self.cx().with_recorder(recorder.clone());
+        if let Err(e) = self.probe(&cx).await {
+            self.fail(name, describe(&e));
+            return;
+        }
+        let calls = recorder.calls();
+        let recorded = serde_json::to_string(&calls).unwrap_or_default();
+        let debug = format!("{cx:?}");
+        self.result(
+            name,
+            if calls.is_empty() {
+                Err("no call was recorded (does the connector send through Context::send?)".into())
+            } else if recorded.contains(&self.token) {
+                Err("a recorded call contains the access token".into())
+            } else if debug.contains(&self.token) {
+                Err("the context's Debug shows the access token".into())
+            } else {
+                Ok(())
+            },
+        );
+    }
+
     /// Every page of a listing: the ids in order, or why the walk failed.
     async fn walk(&self, r: Resource) -> Result<(Vec<String>, usize, usize), String> {
         let mut ids = Vec::new();
@@ -780,7 +834,7 @@ impl Run<'_> {
                 return;
             }
             for n in have..self.options.list_records {
-                let (sample, _, result) = self.create_sample(r, n).await;
+                let (sample, _, result) = self.create_sample(r, n, None).await;
                 match result {
                     Ok(record) => match record.id() {
                         Some(id) => {
@@ -963,6 +1017,90 @@ impl Run<'_> {
         }
     }
 
+    /// Custom field definitions answer a list (or `Unsupported`); where the connector declares
+    /// `custom_fields`, a text custom field the provider defines survives create → get.
+    async fn custom_fields(&mut self) {
+        for r in ORDER {
+            if self.info.capability(r).is_none() {
+                continue;
+            }
+            let name = format!("{r}: custom field definitions answer a list or Unsupported");
+            let definitions = match self
+                .call(self.connector.custom_field_definitions(&self.cx(), r))
+                .await
+            {
+                Ok(definitions) => {
+                    self.pass(name);
+                    definitions
+                }
+                Err(Error::Unsupported { .. }) => {
+                    self.pass(name);
+                    continue;
+                }
+                Err(e) => {
+                    self.fail(name, describe(&e));
+                    continue;
+                }
+            };
+            let declared = self.declared(r).contains(&"custom_fields");
+            if !declared || !self.supports(r, Operation::Create) {
+                continue;
+            }
+            let name = format!("{r}: a text custom field survives create and get");
+            let Some(definition) = definitions.iter().find(|d| d.kind == "text") else {
+                self.skip(name, "the emulator defines no text custom field");
+                continue;
+            };
+            let remote_id = definition.remote_id.clone();
+            let value = json!(format!("Ünïcode ✓ custom {}", self.run));
+            let custom = json!({"remote_id": remote_id, "value": value});
+            let (sample, _, result) = self.create_sample(r, 70, Some(&custom)).await;
+            let created = match result {
+                Ok(record) => record,
+                Err(e @ Error::InvalidInput { .. }) => {
+                    self.skip(name, format!("`{remote_id}` refused: {}", describe(&e)));
+                    continue;
+                }
+                Err(e) => {
+                    self.fail(name, describe(&e));
+                    continue;
+                }
+            };
+            let Some(id) = created.id().map(str::to_owned) else {
+                self.fail(name, "the created record has no id");
+                continue;
+            };
+            let got = if self.supports(r, Operation::Get) {
+                self.call(self.connector.get(&self.cx(), r, &id)).await
+            } else {
+                Ok(created.clone())
+            };
+            self.created.entry(r).or_default().push(Created {
+                id,
+                expected: sample.json,
+                fields: sample.set,
+                record: created,
+            });
+            match got {
+                Ok(record) => {
+                    let found = record
+                        .custom_fields()
+                        .iter()
+                        .find(|c| c.target() == Some(remote_id.as_str()));
+                    self.result(
+                        name,
+                        match found {
+                            Some(c) if c.value == value => Ok(()),
+                            Some(c) => Err(format!("`{remote_id}`: sent {value}, got {}", c.value)),
+                            None => Err(format!("`{remote_id}` is not among the custom fields")),
+                        },
+                    );
+                }
+                Err(e) => self.fail(name, describe(&e)),
+            }
+        }
+    }
+
     async fn not_found(&mut self) {
         for r in ORDER {
             let example = self
@@ -1066,6 +1204,8 @@ impl Run<'_> {
                 Ok(()) => self.fail(name, "the call succeeded"),
             }
         }
+        self.provider_error_faults().await;
+        self.lost_create_response().await;
         for status in [500u16, 503] {
             let name = format!("an injected {status} answers a temporary Provider error");
             match self
@@ -1117,6 +1257,22 @@ impl Run<'_> {
                 Ok(()) => self.fail(name, "the call succeeded"),
             }
         }
+        let name = "a provider slower than the call timeout answers Timeout";
+        let set = self
+            .sandbox
+            .sandbox
+            .set_faults(self.scope(), FaultConfig::new().latency_ms(1500));
+        let cx = self.cx().with_timeout(Duration::from_millis(300));
+        let result = match set {
+            Ok(()) => self.probe(&cx).await,
+            Err(e) => Err(Error::Internal(e.to_string())),
+        };
+        self.sandbox.sandbox.clear_faults(&self.scope());
+        match result {
+            Err(Error::Timeout { .. }) => self.pass(name),
+            Err(e) => self.fail(name, describe(&e)),
+            Ok(()) => self.fail(name, "the call succeeded"),
+        }
         let name = "a single 429 is retried by the core retry policy";
         let status = self.emulator.map(|e| {
             e.errors
@@ -1150,6 +1306,149 @@ impl Run<'_> {
         match result {
             Ok(()) => self.pass(name),
             Err(e) => self.fail(name, describe(&e)),
+        }
+    }
+
+    /// A create whose response is lost (the provider did create the record) must not be sent
+    /// again by the retry policy: that would create a duplicate.
+    async fn lost_create_response(&mut self) {
+        let accepted = ORDER.iter().find_map(|r| {
+            let first = self.created.get(r)?.first()?;
+            let record: Record = serde_json::from_value(first.expected.clone()).ok()?;
+            Some((*r, record))
+        });
+        let Some((r, record)) = accepted else {
+            return;
+        };
+        let name = format!("{r}: a create whose response is lost is not sent again");
+        let before = self.sandbox.sandbox.requests_of(&self.token).len();
+        let set = self.sandbox.sandbox.set_faults(
+            self.scope(),
+            FaultConfig::new()
+                .drop_response(1.0)
+                .methods(["POST"])
+                .max_faults(1),
+        );
+        let cx = self
+            .cx()
+            .with_retry(RetryPolicy::new(3, Duration::from_millis(20)));
+        let result = match set {
+            Ok(()) => self.call(self.connector.create(&cx, record)).await,
+            Err(e) => Err(Error::Internal(e.to_string())),
+        };
+        self.sandbox.sandbox.clear_faults(&self.scope());
+        let log = self.sandbox.sandbox.requests_of(&self.token);
+        let lost_then_posted = log
+            .iter()
+            .skip(before)
+            .skip_while(|q| q.status.is_some())
+            .skip(1)
+            .filter(|q| q.method == "POST" && q.emulator == self.info.id)
+            .count();
+        match result {
+            Err(Error::Transport { .. }) if lost_then_posted == 0 => self.pass(name),
+            Err(Error::Transport { .. }) => self.fail(
+                name,
+                format!("{lost_then_posted} more POST(s) after the lost response"),
+            ),
+            Err(e) => self.fail(name, describe(&e)),
+            Ok(created) => {
+                // The record the provider did create is cleaned up with the others.
+                if let Some(id) = created.id().map(str::to_owned) {
+                    self.created.entry(r).or_default().push(Created {
+                        id,
+                        expected: Value::Null,
+                        fields: Vec::new(),
+                        record: created,
+                    });
+                }
+                self.fail(
+                    name,
+                    format!("the call succeeded after the lost response ({lost_then_posted} more POSTs)"),
+                );
+            }
+        }
+    }
+
+    /// Injected provider errors the emulator renders in its own format: a 404 on a read, a
+    /// conflict and a validation error on a create.
+    async fn provider_error_faults(&mut self) {
+        let Some(errors) = self.emulator.map(|e| e.errors) else {
+            return;
+        };
+        let name = "an injected provider 404 answers NotFound";
+        if errors.not_found().is_none() {
+            self.skip(name, "the emulator does not render injected 404s");
+        } else {
+            match self.with_fault(FaultConfig::new().not_found(1.0)).await {
+                Err(Error::NotFound { .. }) => self.pass(name),
+                Err(e) => self.fail(name, describe(&e)),
+                Ok(()) => self.fail(name, "the call succeeded"),
+            }
+        }
+        let accepted = ORDER.iter().find_map(|r| {
+            let first = self.created.get(r)?.first()?;
+            let record: Record = serde_json::from_value(first.expected.clone()).ok()?;
+            Some((*r, record))
+        });
+        let rendered = [
+            (
+                "conflict",
+                errors.conflict().is_some(),
+                FaultConfig::new().conflict(1.0),
+            ),
+            (
+                "validation error",
+                errors.validation_error().is_some(),
+                FaultConfig::new().validation_error(1.0),
+            ),
+        ];
+        for (what, is_rendered, config) in rendered {
+            let name = format!(
+                "an injected provider {what} on create answers {}",
+                if what == "conflict" {
+                    "Conflict"
+                } else {
+                    "InvalidInput"
+                }
+            );
+            let Some((_, record)) = accepted.clone() else {
+                self.skip(name, "no record was created");
+                continue;
+            };
+            if !is_rendered {
+                self.skip(
+                    name,
+                    format!("the emulator does not render injected {what}s"),
+                );
+                continue;
+            }
+            let set = self
+                .sandbox
+                .sandbox
+                .set_faults(self.scope(), config.methods(["POST"]));
+            let result = match set {
+                Ok(()) => self
+                    .call(self.connector.create(&self.cx(), record))
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(Error::Internal(e.to_string())),
+            };
+            self.sandbox.sandbox.clear_faults(&self.scope());
+            match (what, result) {
+                ("conflict", Err(Error::Conflict { .. })) => self.pass(name),
+                (
+                    "validation error",
+                    Err(Error::InvalidInput {
+                        provider: Some(_), ..
+                    }),
+                ) => self.pass(name),
+                ("validation error", Err(Error::InvalidInput { provider: None, .. })) => {
+                    self.fail(name, "InvalidInput without the provider's details")
+                }
+                (_, Err(e)) => self.fail(name, describe(&e)),
+                (_, Ok(())) => self.fail(name, "the call succeeded"),
+            }
         }
     }
 

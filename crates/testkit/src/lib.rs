@@ -30,6 +30,31 @@ pub use conformance::{
     Report,
 };
 
+/// Spawns a fresh sandbox, runs the conformance suite for `connector` against its emulator,
+/// prints the report and returns it; panics with the report when a check fails. For a
+/// connector crate's own test: `unicrm_testkit::assert_conformance(Arc::new(Acme::default())).await;`
+pub async fn assert_conformance(connector: std::sync::Arc<dyn unicrm_core::Connector>) -> Report {
+    assert_conformance_with(connector, Options::default()).await
+}
+
+/// [`assert_conformance`] with options (e.g. [`Options::known_failure`]).
+pub async fn assert_conformance_with(
+    connector: std::sync::Arc<dyn unicrm_core::Connector>,
+    options: Options,
+) -> Report {
+    let sandbox = match unicrm_sandbox::spawn("127.0.0.1:0").await {
+        Ok(sandbox) => sandbox,
+        Err(e) => panic!("cannot start the sandbox: {e}"),
+    };
+    match run_conformance_with(connector, &sandbox, options).await {
+        Ok(report) => {
+            println!("{report}");
+            report
+        }
+        Err(failure) => panic!("{failure}"),
+    }
+}
+
 /// Keys whose values differ on every run: ids and timestamps, in both the unified spellings and
 /// the common provider spellings. [`insta_settings`] and [`redact`] replace them.
 pub const REDACTED_KEYS: &[(&str, &str)] = &[

@@ -180,6 +180,8 @@ impl Connector for TestCrm {
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        // A connector bug, on purpose: the gateway must contain it.
+        assert_ne!(id, "panic-now", "test connector panics on request");
         let path = format!("/v1/{}/{id}", resource.plural());
         self.one(cx, resource, ProviderRequest::get(ID, cx.url(&path)))
             .await

@@ -110,8 +110,10 @@ pub async fn batch_read(
     let url = cx.url(&format!("/crm/v3/objects/{}/batch/read", obj.name()));
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
+        // `BatchReadInputSimplePublicObjectId` requires inputs, properties, propertiesWithHistory.
         let body = serde_json::json!({
             "properties": properties,
+            "propertiesWithHistory": [],
             "inputs": chunk.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
         });
         let page: CollectionResponse = cx

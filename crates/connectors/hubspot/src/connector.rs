@@ -317,8 +317,9 @@ impl HubSpot {
         cx: &Context,
         resource: Resource,
         extra: &[String],
-    ) -> Result<Vec<String>> {
+    ) -> Result<(Vec<String>, Vec<crate::wire::Property>)> {
         let obj = object_of(resource);
+        let mut definitions = Vec::new();
         let (mapped, _) = read_spec(resource);
         let mut out: Vec<String> = mapped.iter().map(|p| (*p).to_owned()).collect();
         let mut add = |p: &str| {
@@ -332,14 +333,15 @@ impl HubSpot {
             .map(str::trim)
         {
             Some("all") => {
-                for p in client::list_properties(cx, obj).await?.results {
+                definitions = client::list_properties(cx, obj).await?.results;
+                for p in &definitions {
                     add(&p.name);
                 }
             }
             Some(list) => list.split(',').map(str::trim).for_each(&mut add),
             None => {}
         }
-        Ok(out)
+        Ok((out, definitions))
     }
 
     async fn read(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
@@ -354,10 +356,11 @@ impl HubSpot {
         extra: &[String],
     ) -> Result<Record> {
         let (_, assocs) = read_spec(resource);
-        let props = self.read_properties(cx, resource, extra).await?;
+        let (props, definitions) = self.read_properties(cx, resource, extra).await?;
         let props: Vec<&str> = props.iter().map(String::as_str).collect();
         let obj = client::get_object(cx, object_of(resource), id, &props, assocs).await?;
         let mut records = vec![record_from_wire(resource, &to_value(&obj)?)?];
+        type_custom_fields(&mut records, &definitions);
         self.finish(cx, &mut records).await?;
         records
             .pop()
@@ -541,10 +544,14 @@ impl HubSpot {
         cx: &Context,
         resource: Resource,
         q: &ListQuery,
-    ) -> Result<(Vec<SimplePublicObject>, Option<String>)> {
+    ) -> Result<(
+        Vec<SimplePublicObject>,
+        Option<String>,
+        Vec<crate::wire::Property>,
+    )> {
         let obj = object_of(resource);
         let (_, assocs) = read_spec(resource);
-        let props = self.read_properties(cx, resource, &[]).await?;
+        let (props, definitions) = self.read_properties(cx, resource, &[]).await?;
         let props: Vec<&str> = props.iter().map(String::as_str).collect();
         let props = props.as_slice();
         let cursor = q.cursor.as_deref().map(Cursor::parse).transpose()?;
@@ -570,7 +577,7 @@ impl HubSpot {
                 .paging
                 .and_then(|p| p.next)
                 .map(|n| Cursor::List(n.after).render());
-            return Ok((page.results, next));
+            return Ok((page.results, next, definitions));
         }
         let limit = size.min(config::SEARCH_PAGE_MAX);
         let (floor, key, offset) = match cursor {
@@ -662,7 +669,7 @@ impl HubSpot {
                 offset: 0,
             })
         };
-        Ok((page.results, next.map(|c| c.render())))
+        Ok((page.results, next.map(|c| c.render()), definitions))
     }
 }
 
@@ -719,11 +726,12 @@ impl Connector for HubSpot {
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let cx = self.prepare(cx).await?;
-        let (objects, next_cursor) = self.list_page(&cx, resource, q).await?;
+        let (objects, next_cursor, definitions) = self.list_page(&cx, resource, q).await?;
         let mut items = objects
             .iter()
             .map(|o| record_from_wire(resource, &to_value(o)?))
             .collect::<Result<Vec<_>>>()?;
+        type_custom_fields(&mut items, &definitions);
         self.finish(&cx, &mut items).await?;
         Ok(Page { items, next_cursor })
     }
@@ -734,6 +742,22 @@ impl Connector for HubSpot {
         let w = record_to_wire(&patch, false)?;
         let cx = self.prepare(cx).await?;
         let obj = object_of(resource);
+        if let Record::Contact(Contact {
+            source: Some(source),
+            ..
+        }) = &patch
+        {
+            // Read-only: accepted only when written back unchanged.
+            let now = client::get_object(&cx, obj, id, &["hs_analytics_source"], &[]).await?;
+            let stored = now
+                .properties
+                .get("hs_analytics_source")
+                .and_then(|v| v.as_deref())
+                .unwrap_or_default();
+            if stored != source.as_str() {
+                return Err(Error::invalid("source", contact::SOURCE_READ_ONLY));
+            }
+        }
         if w.properties.is_empty() {
             // Nothing to PATCH: still answer 404 for an unknown id.
             client::get_object(&cx, obj, id, &["hs_object_id"], &[]).await?;
@@ -831,6 +855,42 @@ impl Connector for HubSpot {
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, payload)
+    }
+}
+
+/// With the properties' definitions at hand (`read_properties.<object>=all`), custom field
+/// values get their type: multi-selects become arrays, numbers and booleans JSON values, dates
+/// ISO; enumerations carry their option value in `value_id`/`remote_value_id`, and the label
+/// becomes the field's `name`. Written back, each gives HubSpot's string again.
+pub fn type_custom_fields(records: &mut [Record], definitions: &[crate::wire::Property]) {
+    if definitions.is_empty() {
+        return;
+    }
+    for record in records.iter_mut() {
+        for field in record.custom_fields_mut() {
+            let Some(def) = definitions
+                .iter()
+                .find(|d| Some(d.name.as_str()) == field.remote_id.as_deref())
+            else {
+                continue;
+            };
+            if !def.label.is_empty() {
+                field.name = Some(def.label.clone());
+            }
+            let Value::String(raw) = &field.value else {
+                continue;
+            };
+            let raw = raw.clone();
+            if def.kind == "enumeration" && def.field_type != "checkbox" {
+                field.value_id = Some(raw.clone());
+                field.remote_value_id = Some(raw.clone());
+            }
+            field.value = crate::mapping::convert::property_to_value(
+                &raw,
+                Some(&def.kind),
+                Some(&def.field_type),
+            );
+        }
     }
 }
 

@@ -61,14 +61,6 @@ enum Obj {
 }
 
 impl Obj {
-    const ALL: [Obj; 5] = [
-        Obj::Contacts,
-        Obj::Companies,
-        Obj::Deals,
-        Obj::Meetings,
-        Obj::Leads,
-    ];
-
     fn parse(raw: &str) -> Option<Obj> {
         Some(match raw.to_ascii_lowercase().as_str() {
             "contacts" | "contact" | "0-1" => Obj::Contacts,
@@ -337,6 +329,7 @@ const COMPANY_PROPS: &[PropDef] = &[
     ("industry", "Industry", "enumeration", "select", false),
     ("phone", "Phone Number", "string", "phonenumber", false),
     ("address", "Street Address", "string", "text", false),
+    ("address2", "Street Address 2", "string", "text", false),
     ("city", "City", "string", "text", false),
     ("state", "State/Region", "string", "text", false),
     ("zip", "Postal Code", "string", "text", false),
@@ -2303,7 +2296,6 @@ pub fn seed(sb: &Sandbox, token: &str, n: usize, rng: &mut StdRng) {
             refresh_lead_derived(&store, &lead);
         }
     }
-    let _ = Obj::ALL;
 }
 
 unicrm_sandbox::register_emulator! {

@@ -9,7 +9,14 @@ use connector_hubspot::HubSpot;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hubspot_passes_the_conformance_suite() {
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.expect("sandbox");
-    let result = unicrm_testkit::run_conformance(Arc::new(HubSpot::default()), &sandbox).await;
+    // Tracked limitation (strict: the run fails once these checks pass again).
+    let why = "HubSpot reads unmapped properties only when the account setting \
+               read_properties.<object> names them (README)";
+    let options = unicrm_testkit::Options::default()
+        .known_failure("contact: a text custom field survives create and get", why)
+        .known_failure("deal: a text custom field survives create and get", why);
+    let result =
+        unicrm_testkit::run_conformance_with(Arc::new(HubSpot::default()), &sandbox, options).await;
     sandbox.shutdown().await;
     match result {
         Ok(report) => {

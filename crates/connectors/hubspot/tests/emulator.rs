@@ -217,10 +217,31 @@ async fn unknown_properties_are_refused_until_created_then_round_trip() {
         .all(|f| f.remote_id.as_deref() != Some("favorite_food")));
     let all = cx.clone().with_setting("read_properties.contacts", "all");
     let full = hs.get_contact(&all, &id).await.unwrap();
-    assert!(full
+    let typed = full
         .custom_fields
         .iter()
-        .any(|f| f.remote_id.as_deref() == Some("favorite_food")));
+        .find(|f| f.remote_id.as_deref() == Some("favorite_food"))
+        .expect("read with read_properties=all");
+    assert_eq!(typed.value, json!(["Pizza", "burger"]));
+    assert_eq!(typed.name.as_deref(), Some("Favorite food"));
+    // The typed value writes back as the same HubSpot string.
+    let again = hs
+        .update_contact(
+            &all,
+            &id,
+            Contact {
+                custom_fields: vec![typed.clone()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let back = again
+        .custom_fields
+        .iter()
+        .find(|f| f.remote_id.as_deref() == Some("favorite_food"))
+        .unwrap();
+    assert_eq!(back.value, json!(["Pizza", "burger"]));
     let defs = hs
         .custom_field_definitions(&cx, Resource::Contact)
         .await
@@ -379,4 +400,118 @@ async fn a_base_url_outside_hubspot_needs_a_sandbox_account() {
         matches!(err, Error::InvalidInput { ref field, .. } if field == "base_url"),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn seed_data_is_linked_and_readable_through_the_connector() {
+    let sb = sandbox().await;
+    let token = "seeded-account";
+    let emulator = sb.sandbox.emulator("hubspot");
+    assert!(
+        emulator.seed_tenant(token, 3),
+        "the hubspot emulator has a seed function"
+    );
+    let cx = cx(&sb, token);
+    let hs = hubspot();
+    for r in Resource::ALL {
+        let page = hs.list(&cx, r, &ListQuery::default()).await.unwrap();
+        assert_eq!(page.items.len(), 3, "{r}");
+    }
+    let contacts = hs
+        .list(&cx, Resource::Contact, &ListQuery::default())
+        .await
+        .unwrap();
+    for c in &contacts.items {
+        let Record::Contact(c) = c else {
+            panic!("not a contact")
+        };
+        assert_eq!(c.account_ids.as_ref().map(Vec::len), Some(1));
+        assert_eq!(c.deal_ids.as_ref().map(Vec::len), Some(1));
+        assert!(
+            c.owner.as_ref().and_then(|o| o.name.as_ref()).is_some(),
+            "owner resolved"
+        );
+    }
+    let leads = hs
+        .list(&cx, Resource::Lead, &ListQuery::default())
+        .await
+        .unwrap();
+    for l in &leads.items {
+        let Record::Lead(l) = l else {
+            panic!("not a lead")
+        };
+        assert!(l.contact_id.is_some() && l.emails.is_some() && l.account_id.is_some());
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_read_only_source_is_accepted_back_unchanged_only() {
+    let sb = sandbox().await;
+    let cx = cx(&sb, "source-account");
+    let hs = hubspot();
+    let mut c = person("Src", "src@example.com");
+    c.source = Some("ORGANIC_SEARCH".into());
+    let err = hs.create_contact(&cx, c).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "source"));
+    let created = hs
+        .create_contact(&cx, person("Src", "src@example.com"))
+        .await
+        .unwrap();
+    let id = created.id.clone().unwrap();
+    // Written back as read (no source yet): accepted.
+    let mut back = created.clone();
+    back.job_title = Some("Engineer".into());
+    let updated = hs.update_contact(&cx, &id, back).await.unwrap();
+    assert_eq!(updated.job_title.as_deref(), Some("Engineer"));
+    let changed = Contact {
+        source: Some("DIRECT_TRAFFIC".into()),
+        ..Default::default()
+    };
+    let err = hs.update_contact(&cx, &id, changed).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "source"));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_calls_a_contact_create_makes() {
+    let sb = sandbox().await;
+    let recorder = Recorder::new();
+    let base = sb.base_url("hubspot");
+    let cx = cx(&sb, "wire-calls").with_recorder(recorder.clone());
+    let hs = hubspot();
+    let account = hs
+        .create(
+            &cx,
+            Record::Account(unicrm_core::Account {
+                name: Some("Biglytics".into()),
+                website: Some("biglytics.net".into()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let mut c = person("Bryan", "bcooper@biglytics.net");
+    c.emails = Some(vec![
+        "bcooper@biglytics.net".into(),
+        "bryan@personal.example".into(),
+    ]);
+    c.phone_numbers = Some(vec!["+1 877 929 0687".into()]);
+    c.account_ids = Some(vec![account.id().unwrap().to_owned()]);
+    c.owner = Some(Owner::id("6166860"));
+    hs.create_contact(&cx, c).await.unwrap();
+    let calls: Vec<serde_json::Value> = recorder
+        .calls()
+        .iter()
+        .map(|call| {
+            let mut v = serde_json::to_value(call).unwrap();
+            v["url"] = json!(call.url.replace(&base, "{base}"));
+            v["status"] = json!(call.status);
+            v
+        })
+        .collect();
+    let mut calls = serde_json::Value::Array(calls);
+    unicrm_testkit::redact(&mut calls);
+    unicrm_testkit::insta_settings().bind(|| insta::assert_json_snapshot!(calls));
+    sb.shutdown().await;
 }

@@ -2,10 +2,11 @@
 //! Never builds unified types.
 //!
 //! Every REST call goes to `{instance_url}/services/data/{api_version}/…` with
-//! `Authorization: Bearer`. When Salesforce answers `401 INVALID_SESSION_ID` (or the token is
-//! known to be expired) and the account has a refresh token, the client refreshes through
-//! `POST {login}/services/oauth2/token` (`grant_type=refresh_token`), switches to the answer's
-//! `instance_url` (checked like any instance URL) and repeats the call once.
+//! `Authorization: Bearer`. [`Client::refresh`] renews the session through
+//! `POST {login}/services/oauth2/token` (`grant_type=refresh_token`) and switches to the answer's
+//! `instance_url` (checked like any instance URL); `Connector::refresh_credentials` uses it. With
+//! the `refresh_in_call` setting, a call answered `401 INVALID_SESSION_ID` (or made with a token
+//! known to be expired) refreshes once and is repeated.
 
 use std::sync::Mutex;
 
@@ -23,15 +24,18 @@ use crate::wire::{
     TokenResponse,
 };
 
-/// Salesforce's throttling answer: `403` with `REQUEST_LIMIT_EXCEEDED` ("Status Codes and Error
-/// Responses"), retried by the core retry policy like a 429.
+/// Salesforce's short-lived throttling answer: `403 REQUEST_LIMIT_EXCEEDED` for a concurrency
+/// limit ("ConcurrentPerOrgLongTxn Limit exceeded."), which frees up within seconds, so the core
+/// retry policy retries idempotent calls like a 429. The daily quota ("TotalRequests Limit
+/// exceeded.") only frees up as the 24-hour window moves: it is answered at once as
+/// `RateLimited`, never retried.
 pub fn is_request_limit(response: &ProviderResponse) -> bool {
     response.status == 403
         && serde_json::from_slice::<Vec<crate::wire::ApiError>>(&response.body).is_ok_and(
             |errors| {
-                errors
-                    .iter()
-                    .any(|e| e.error_code == "REQUEST_LIMIT_EXCEEDED")
+                errors.iter().any(|e| {
+                    e.error_code == "REQUEST_LIMIT_EXCEEDED" && e.message.starts_with("Concurrent")
+                })
             },
         )
 }
@@ -86,8 +90,10 @@ impl Client {
         })
     }
 
-    fn can_refresh(cx: &Context) -> bool {
-        cx.credentials.refresh_token.is_some() && cx.credentials.client_id.is_some()
+    fn can_refresh(&self, cx: &Context) -> bool {
+        self.settings().is_ok_and(|s| s.refresh_in_call)
+            && cx.credentials.refresh_token.is_some()
+            && cx.credentials.client_id.is_some()
     }
 
     /// Sends a call; on an expired session refreshes once and repeats it.
@@ -103,15 +109,13 @@ impl Client {
             .credentials
             .expires_at
             .is_some_and(|at| at <= Utc::now() + chrono::Duration::seconds(30));
-        if expired && Self::can_refresh(&cx) && !self.already_refreshed() {
+        if expired && self.can_refresh(&cx) && !self.already_refreshed() {
             self.refresh().await?;
         }
         let response = self
             .send_once(&method, &target, query, body.clone())
             .await?;
-        if response.status == 401
-            && !self.already_refreshed()
-            && Self::can_refresh(&self.context()?)
+        if response.status == 401 && !self.already_refreshed() && self.can_refresh(&self.context()?)
         {
             self.refresh().await?;
             return self.send_once(&method, &target, query, body).await;
@@ -254,6 +258,12 @@ impl Client {
         Ok(token)
     }
 
+    /// The credentials in effect (after a refresh: the new access token, rotated refresh token
+    /// and `instance_url`).
+    pub fn credentials(&self) -> Result<unicrm_core::Credentials> {
+        Ok(self.context()?.credentials)
+    }
+
     /// `POST /sobjects/{Obj}/` → the `SaveResult`.
     pub async fn create(
         &self,
@@ -362,5 +372,32 @@ impl Client {
             )
             .await?;
         Self::ok(response)?.json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> ProviderResponse {
+        ProviderResponse {
+            provider: ID,
+            status,
+            headers: http::HeaderMap::new(),
+            body: body.as_bytes().to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn only_the_concurrency_limit_is_retried() {
+        let concurrent = r#"[{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+        let daily =
+            r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+        let forbidden =
+            r#"[{"message":"entity is read-only","errorCode":"INSUFFICIENT_ACCESS_OR_READONLY"}]"#;
+        assert!(is_request_limit(&response(403, concurrent)));
+        assert!(!is_request_limit(&response(403, daily)));
+        assert!(!is_request_limit(&response(403, forbidden)));
+        assert!(!is_request_limit(&response(403, "not json")));
     }
 }

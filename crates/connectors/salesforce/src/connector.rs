@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use unicrm_core::{
-    AuthKind, Capability, Connector, ConnectorInfo, Context, CustomFieldDefinition,
+    AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
     CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
@@ -63,6 +63,7 @@ const CAPABILITIES: &[Capability] = &[
             "close_date",
             "probability",
             "account_id",
+            "contact_ids",
             "owner",
             "custom_fields",
         ],
@@ -78,6 +79,7 @@ const CAPABILITIES: &[Capability] = &[
             "location",
             "contact_ids",
             "account_id",
+            "deal_id",
             "owner",
             "custom_fields",
         ],
@@ -171,6 +173,35 @@ fn checked_id(resource: Resource, id: &str) -> Result<String> {
         })
 }
 
+/// Names the unified fields in a provider validation error (the provider's own field names stay
+/// in its details).
+fn with_unified_fields(resource: Resource, error: Error) -> Error {
+    match error {
+        Error::InvalidInput {
+            reason,
+            provider: Some(details),
+            ..
+        } if !details.fields.is_empty() => {
+            let object = object_of(resource);
+            let fields: Vec<String> = details
+                .fields
+                .iter()
+                .map(|f| {
+                    mapping::unified_field(object, f)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| f.clone())
+                })
+                .collect();
+            Error::InvalidInput {
+                field: fields.join(","),
+                reason,
+                provider: Some(details),
+            }
+        }
+        other => other,
+    }
+}
+
 fn soql_error(e: soql::SoqlError) -> Error {
     Error::invalid(e.field, e.reason)
 }
@@ -252,7 +283,10 @@ impl Connector for Salesforce {
         let mut body = record_to_wire(&record, Write::Create)?;
         let client = Client::new(cx)?;
         self.link_company(&client, &mut body).await?;
-        let saved = client.create(object_of(resource), body).await?;
+        let saved = client
+            .create(object_of(resource), body)
+            .await
+            .map_err(|e| with_unified_fields(resource, e))?;
         self.read(&client, resource, &saved.id).await
     }
 
@@ -326,7 +360,10 @@ impl Connector for Salesforce {
         let client = Client::new(cx)?;
         self.link_company(&client, &mut body).await?;
         if !body.is_empty() {
-            client.update(object_of(resource), &id, body).await?;
+            client
+                .update(object_of(resource), &id, body)
+                .await
+                .map_err(|e| with_unified_fields(resource, e))?;
         }
         self.read(&client, resource, &id).await
     }
@@ -344,6 +381,18 @@ impl Connector for Salesforce {
     ) -> Result<Vec<CustomFieldDefinition>> {
         let describe = Client::new(cx)?.describe(object_of(resource)).await?;
         Ok(custom_field_definitions_from_describe(&describe))
+    }
+
+    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
+        let client = Client::new(cx)?;
+        let token = client.refresh().await?;
+        let mut credentials = client.credentials()?;
+        // Salesforce does not say when the new access token expires (the session timeout).
+        credentials.expires_at = None;
+        if token.refresh_token.is_none() {
+            credentials.refresh_token = cx.credentials.refresh_token.clone();
+        }
+        Ok(credentials)
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

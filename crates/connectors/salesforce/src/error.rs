@@ -250,6 +250,8 @@ pub fn classify(status: u16, errors: &[ApiError]) -> ErrorClass {
             "MALFORMED_QUERY" | "INVALID_QUERY_FILTER_OPERATOR" | "INVALID_QUERY_LOCATOR" => {
                 ErrorClass::Provider
             }
+            // "403 — The request has been refused. Verify that the logged-in user has appropriate
+            // permissions." (sharing, object/field permissions, API not enabled for the org).
             "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" | "API_DISABLED_FOR_ORG" => {
                 ErrorClass::Forbidden
             }

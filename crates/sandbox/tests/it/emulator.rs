@@ -55,6 +55,22 @@ impl ErrorFormat for TestErrors {
         )
             .into_response()
     }
+
+    // `not_found` is left to the default (not modelled): such faults pass through.
+
+    fn conflict(&self) -> Option<Response> {
+        Some((StatusCode::CONFLICT, Json(json!({"kind": "conflict"}))).into_response())
+    }
+
+    fn validation_error(&self) -> Option<Response> {
+        Some(
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"kind": "invalid", "field": "email"})),
+            )
+                .into_response(),
+        )
+    }
 }
 
 fn error(status: StatusCode, kind: &str, message: String) -> Response {

@@ -367,3 +367,121 @@ async fn control_endpoints_set_show_and_clear_rules() {
     assert_eq!(status_of(&sb, "t-b", "/v1/items").await, 200);
     assert!(sb.sandbox.faults().is_empty());
 }
+
+#[tokio::test]
+async fn provider_error_faults_render_when_the_emulator_models_them() {
+    let sb = start().await;
+    sb.sandbox
+        .set_faults(FaultScope::tenant("c"), FaultConfig::new().conflict(1.0))
+        .unwrap();
+    assert_eq!(
+        get_json(&sb, "c", "/v1/items").await,
+        (409, json!({"kind": "conflict"}))
+    );
+    sb.sandbox
+        .set_faults(
+            FaultScope::tenant("v"),
+            FaultConfig::new().validation_error(1.0),
+        )
+        .unwrap();
+    assert_eq!(
+        get_json(&sb, "v", "/v1/items").await,
+        (400, json!({"kind": "invalid", "field": "email"}))
+    );
+    // The test emulator does not model a 404 fault: the request is served normally.
+    sb.sandbox
+        .set_faults(FaultScope::tenant("n"), FaultConfig::new().not_found(1.0))
+        .unwrap();
+    assert_eq!(status_of(&sb, "n", "/v1/items").await, 200);
+    let resp = client()
+        .post(format!("{}/_sandbox/faults", sb.url()))
+        .json(&json!({"conflict": 0.5, "validation_error": 0.6}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        400,
+        "probabilities above 1 in sum are refused"
+    );
+}
+
+#[tokio::test]
+async fn dropped_response_after_the_write_happened() {
+    let sb = start().await;
+    sb.sandbox
+        .set_faults(
+            FaultScope::tenant("lost"),
+            FaultConfig::new().drop_response(1.0).methods(["POST"]),
+        )
+        .unwrap();
+    let err = client()
+        .post(url(&sb, "/v1/items"))
+        .bearer_auth("lost")
+        .json(&json!({"name": "written"}))
+        .send()
+        .await
+        .expect_err("no response");
+    assert!(!err.is_status(), "{err:?}");
+    // The create did happen.
+    let (_, list) = get_json(&sb, "lost", "/v1/items").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["results"][0]["data"]["name"], "written");
+}
+
+#[tokio::test]
+async fn request_log_shows_what_reached_the_emulator() {
+    let sb = start().await;
+    sb.sandbox
+        .set_faults(
+            FaultScope::tenant("logged"),
+            FaultConfig::new().rate_limit(1.0).max_faults(1),
+        )
+        .unwrap();
+    assert_eq!(status_of(&sb, "logged", "/v1/items?limit=3").await, 429);
+    assert_eq!(status_of(&sb, "logged", "/v1/items?limit=3").await, 200);
+    assert_eq!(status_of(&sb, "other", "/v1/whoami").await, 200);
+    let mine = sb.sandbox.requests_of("logged");
+    assert_eq!(mine.len(), 2);
+    assert_eq!(
+        (
+            mine[0].method.as_str(),
+            mine[0].path.as_str(),
+            mine[0].status
+        ),
+        ("GET", "/v1/items?limit=3", Some(429))
+    );
+    assert_eq!(mine[0].fault, Some(FaultKind::RateLimit));
+    assert_eq!((mine[1].status, mine[1].fault), (Some(200), None));
+    assert_eq!(mine[0].emulator, "testemu");
+
+    let http = client();
+    let listed: Value = http
+        .get(format!("{}/_sandbox/requests?tenant=logged", sb.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["fault"], "rate_limit");
+    let all: Value = http
+        .get(format!("{}/_sandbox/requests", sb.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 3);
+
+    sb.sandbox.reset_tenant("logged");
+    assert!(sb.sandbox.requests_of("logged").is_empty());
+    assert_eq!(sb.sandbox.requests().len(), 1);
+    http.delete(format!("{}/_sandbox/requests", sb.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(sb.sandbox.requests().is_empty());
+}

@@ -51,6 +51,9 @@ fn validate_accepts_15_and_18_and_refuses_bad_suffix() {
     assert!(validate_salesforce_id("001D000000IQHSLIAZ").is_err());
     assert!(validate_salesforce_id("001D000000IqhSLIA").is_err());
     assert!(validate_salesforce_id("").is_err());
+    // Multi-byte characters never panic (byte length 18, not a char boundary at 15).
+    assert!(validate_salesforce_id("001D000000IqhSéAZ").is_err());
+    assert!(validate_salesforce_id("001D000000Iqh€").is_err());
 }
 
 #[test]

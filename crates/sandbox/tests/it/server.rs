@@ -89,3 +89,24 @@ async fn shutdown_stops_the_server() {
     let result = client().get(format!("http://{addr}/health")).send().await;
     assert!(result.is_err());
 }
+
+#[tokio::test]
+async fn banner_lists_every_emulator_and_the_seed() {
+    let sandbox = Sandbox::new(9);
+    sandbox.set_seed_data(12);
+    let sb = crate::start_with(sandbox).await;
+    let banner = sb.banner().unwrap();
+    assert!(
+        banner.starts_with(&format!("unicrm sandbox listening on {}\n", sb.url())),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("  testemu      {}\n", sb.base_url("testemu"))),
+        "{banner}"
+    );
+    assert!(banner.contains("/_sandbox/faults"), "{banner}");
+    assert!(
+        banner.contains("12 seed records per resource (seed 9)"),
+        "{banner}"
+    );
+}

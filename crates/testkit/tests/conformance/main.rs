@@ -24,7 +24,6 @@ async fn a_correct_connector_passes() {
         Err(failure) => panic!("{failure}"),
     };
     println!("{report}");
-    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     for expected in [
         "contact: create",
         "contact: get after create returns every declared field",
@@ -42,10 +41,19 @@ async fn a_correct_connector_passes() {
         "a malformed JSON body answers Transport",
         "a single 429 is retried by the core retry policy",
         "deal: get of an unknown id answers NotFound",
+        "an injected provider 404 answers NotFound",
+        "an injected provider conflict on create answers Conflict",
+        "an injected provider validation error on create answers InvalidInput",
+        "contact: custom field definitions answer a list or Unsupported",
+        "contact: a text custom field survives create and get",
+        "provider calls are recorded for raw, without the credential",
+        "a provider slower than the call timeout answers Timeout",
+        "account: a create whose response is lost is not sent again",
     ] {
+        let check = report.checks.iter().find(|c| c.name == expected);
         assert!(
-            names.contains(&expected),
-            "missing check {expected:?}\n{report}"
+            check.is_some_and(|c| c.outcome == Outcome::Passed),
+            "check {expected:?} did not pass\n{report}"
         );
     }
     // The owner cannot be round-tripped without a provider user: reported, not silently ignored.
@@ -83,6 +91,14 @@ async fn each_bug_fails_the_check_that_covers_it() {
         (
             Bug::LenientBodies,
             "a malformed JSON body answers Transport",
+        ),
+        (
+            Bug::DropsCustomFields,
+            "contact: a text custom field survives create and get",
+        ),
+        (
+            Bug::RetriesCreates,
+            "account: a create whose response is lost is not sent again",
         ),
     ];
     for (bug, check) in cases {
@@ -180,5 +196,22 @@ async fn known_failures_are_strict() {
     assert!(
         names.contains(&"known failure `no such check`".to_owned()),
         "{names:?}"
+    );
+}
+
+#[tokio::test]
+async fn assert_conformance_spawns_and_reports() {
+    let report = unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(Bug::None))).await;
+    assert_eq!(report.connector, "memcrm");
+    assert!(report.failures().next().is_none());
+    let failed = tokio::spawn(unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(
+        Bug::FakesUnsupported,
+    ))))
+    .await;
+    let panic = failed.expect_err("a failing connector panics").into_panic();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("FAIL  meeting: undeclared delete answers Unsupported"),
+        "{message}"
     );
 }

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use unicrm_core::http::ProviderRequest;
 use unicrm_core::{
-    AuthKind, Capability, Connector, ConnectorInfo, Context, Error, ListQuery, Operation, Page,
-    ProviderDetails, Record, Resource,
+    AuthKind, Capability, Connector, ConnectorInfo, Context, CustomFieldDefinition, Error,
+    ListQuery, Operation, Page, ProviderDetails, Record, Resource,
 };
 use unicrm_sandbox::auth::{AuthProblem, TenantToken};
 use unicrm_sandbox::{paging, ErrorFormat, Sandbox, StdRng, StoreError, StoredRecord};
@@ -44,6 +44,27 @@ impl ErrorFormat for MemErrors {
     }
     fn server_error(&self, status: StatusCode) -> Response {
         (status, Json(json!({"error": "server", "message": "oops"}))).into_response()
+    }
+    fn not_found(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such record".into(),
+        ))
+    }
+    fn conflict(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::CONFLICT,
+            "conflict",
+            "duplicate e-mail".into(),
+        ))
+    }
+    fn validation_error(&self) -> Option<Response> {
+        Some(err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "emails: not an e-mail".into(),
+        ))
     }
 }
 
@@ -242,6 +263,7 @@ pub const CONTACT_FIELDS: &[&str] = &[
     "account_ids",
     "deal_ids",
     "owner",
+    "custom_fields",
 ];
 
 static INFO: ConnectorInfo = ConnectorInfo::new(
@@ -340,6 +362,10 @@ pub enum Bug {
     LosesRetryAfter,
     /// Parses bodies leniently, turning garbage into empty records.
     LenientBodies,
+    /// Never sends custom fields.
+    DropsCustomFields,
+    /// Sends a create again when its answer is lost.
+    RetriesCreates,
 }
 
 pub struct MemCrm {
@@ -387,6 +413,11 @@ impl MemCrm {
                 message,
                 provider: Some(details),
             },
+            409 => Error::Conflict {
+                message,
+                existing_id: None,
+                provider: Some(details),
+            },
             _ => Error::Provider(details),
         }
     }
@@ -405,8 +436,15 @@ impl MemCrm {
         resp.json()
     }
 
-    fn wire(record: &Record) -> Value {
+    fn wire(&self, record: &Record) -> Value {
         let mut v = serde_json::to_value(record).unwrap_or(Value::Null);
+        if self.bug != Bug::DropsCustomFields {
+            for c in record.custom_fields() {
+                if let Some(target) = c.target() {
+                    v[format!("cf_{target}")] = c.wire_value();
+                }
+            }
+        }
         if let Some(o) = v.as_object_mut() {
             for k in [
                 "resource",
@@ -426,6 +464,15 @@ impl MemCrm {
 
     fn unified(resource: Resource, payload: &Value) -> Result<Record, Error> {
         let mut o: Map<String, Value> = payload.as_object().cloned().unwrap_or_default();
+        let custom: Vec<Value> = o
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("cf_")
+                    .map(|name| json!({"id": name, "remote_id": name, "value": v}))
+            })
+            .collect();
+        o.retain(|k, _| !k.starts_with("cf_"));
+        o.insert("custom_fields".into(), Value::Array(custom));
         let id = o.get("id").cloned().unwrap_or(Value::Null);
         o.insert("remote_id".into(), id);
         o.insert("resource".into(), json!(resource.as_str()));
@@ -486,18 +533,19 @@ impl Connector for MemCrm {
     async fn create(&self, cx: &Context, record: Record) -> Result<Record, Error> {
         let r = record.resource();
         INFO.check(r, Operation::Create)?;
-        let mut body = Self::wire(&record);
+        let mut body = self.wire(&record);
         if self.bug == Bug::DropsExtraEmails {
             if let Some(list) = body.get_mut("emails").and_then(Value::as_array_mut) {
                 list.truncate(1);
             }
         }
-        let v = self
-            .send(
-                cx,
-                ProviderRequest::post(ID, cx.url(&format!("/v1/{}", r.plural())), body),
-            )
-            .await?;
+        let req = ProviderRequest::post(ID, cx.url(&format!("/v1/{}", r.plural())), body);
+        let v = match self.send(cx, req.clone()).await {
+            Err(Error::Transport { .. }) if self.bug == Bug::RetriesCreates => {
+                self.send(cx, req).await?
+            }
+            other => other?,
+        };
         Self::unified(r, &v)
     }
 
@@ -552,7 +600,7 @@ impl Connector for MemCrm {
                 ProviderRequest::patch(
                     ID,
                     cx.url(&format!("/v1/{}/{id}", r.plural())),
-                    Self::wire(&patch),
+                    self.wire(&patch),
                 ),
             )
             .await?;
@@ -572,8 +620,23 @@ impl Connector for MemCrm {
         Ok(())
     }
 
+    async fn custom_field_definitions(
+        &self,
+        _cx: &Context,
+        resource: Resource,
+    ) -> Result<Vec<CustomFieldDefinition>, Error> {
+        INFO.check(resource, Operation::Get)?;
+        Ok(vec![CustomFieldDefinition {
+            id: "nickname".into(),
+            remote_id: "nickname".into(),
+            name: "Nickname".into(),
+            kind: "text".into(),
+            ..Default::default()
+        }])
+    }
+
     fn to_provider(&self, record: &Record) -> Result<Value, Error> {
-        Ok(Self::wire(record))
+        Ok(self.wire(record))
     }
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record, Error> {

@@ -129,3 +129,43 @@ pub fn account_to_wire(a: &Account, create: bool) -> Result<WireWrite> {
     }
     Ok(w)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_domain_goes_to_domain_and_a_url_to_website() {
+        let a = Account {
+            website: Some("hubspot.com".into()),
+            ..Default::default()
+        };
+        let w = account_to_wire(&a, true).unwrap();
+        assert_eq!(w.properties["domain"], "hubspot.com");
+        let a = Account {
+            name: Some("HubSpot".into()),
+            website: Some("https://www.hubspot.com/".into()),
+            ..Default::default()
+        };
+        let w = account_to_wire(&a, true).unwrap();
+        assert_eq!(w.properties["website"], "https://www.hubspot.com/");
+        assert!(!w.properties.contains_key("domain"));
+        let e = account_to_wire(&Account::default(), true).unwrap_err();
+        assert!(e.to_string().starts_with("name:"), "{e}");
+    }
+
+    #[test]
+    fn two_lines_of_street_use_address2() {
+        let a = Account {
+            name: Some("x".into()),
+            address: Some(unicrm_core::Address {
+                street: Some("2 Canal Park\nFloor 5".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let w = account_to_wire(&a, true).unwrap();
+        assert_eq!(w.properties["address"], "2 Canal Park");
+        assert_eq!(w.properties["address2"], "Floor 5");
+    }
+}

@@ -114,6 +114,9 @@ pub(crate) fn address_to_wire(w: &mut WireWrite, address: &Option<Address>, has_
     w.text("country", &a.country);
 }
 
+/// Why a contact's `source` cannot be written.
+pub const SOURCE_READ_ONLY: &str = "HubSpot sets a contact's source itself (hs_analytics_source is read-only); send a custom property in custom_fields instead";
+
 /// A HubSpot contact payload (record or create body) → unified contact.
 pub fn contact_from_wire(r: &WireRead) -> Result<Contact> {
     let mut emails: Vec<String> = r.prop("email").into_iter().collect();
@@ -161,11 +164,10 @@ pub fn contact_to_wire(c: &Contact, create: bool) -> Result<WireWrite> {
         &c.tags,
         "HubSpot contacts have no tags; send a contact property in custom_fields instead",
     )?;
-    if c.source.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(Error::invalid(
-            "source",
-            "HubSpot sets a contact's source itself (hs_analytics_source is read-only); send a custom property in custom_fields instead",
-        ));
+    // `source` is HubSpot's read-only `hs_analytics_source`: a create cannot set it; an update
+    // may carry it back unchanged (the connector compares it with the stored value).
+    if create && c.source.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(Error::invalid("source", SOURCE_READ_ONLY));
     }
     let mut w = WireWrite::default();
     w.text("firstname", &c.first_name);
@@ -179,8 +181,17 @@ pub fn contact_to_wire(c: &Contact, create: bool) -> Result<WireWrite> {
                 ));
             }
         }
-        w.set("email", emails.first().cloned().unwrap_or_default());
-        w.additional_emails = emails.iter().skip(1).cloned().collect();
+        let primary = emails.first().cloned().unwrap_or_default();
+        w.set("email", primary.clone());
+        for e in emails.iter().skip(1) {
+            let seen = e.eq_ignore_ascii_case(&primary)
+                || w.additional_emails
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(e));
+            if !seen {
+                w.additional_emails.push(e.clone());
+            }
+        }
     }
     if let Some(phones) = &c.phone_numbers {
         if phones.len() > 2 {
@@ -267,6 +278,19 @@ mod tests {
         let w = contact_to_wire(&c, true).unwrap();
         assert_eq!(w.properties["email"], "a@x.io");
         assert_eq!(w.additional_emails, ["b@x.io"]);
+        let dup = Contact {
+            emails: Some(vec![
+                "a@x.io".into(),
+                "A@x.io".into(),
+                "b@x.io".into(),
+                "b@x.io".into(),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(
+            contact_to_wire(&dup, true).unwrap().additional_emails,
+            ["b@x.io"]
+        );
         let r = WireRead::parse(
             HsObject::Contacts,
             &json!({"id": "1", "properties": {"email": "a@x.io", "hs_additional_emails": "b@x.io;c@x.io"}}),

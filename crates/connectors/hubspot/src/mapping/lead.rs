@@ -142,7 +142,9 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<WireWrite> {
         ));
     }
     let mut w = WireWrite::default();
-    if create || l.first_name.is_some() || l.last_name.is_some() {
+    // The lead's own name is set once, at creation; later name changes belong to the contact
+    // (an explicit `hs_lead_name` custom field still renames the lead).
+    if create {
         if let Some(name) = lead_name(l) {
             w.set("hs_lead_name", name);
         }
@@ -189,4 +191,57 @@ pub fn lead_to_wire(l: &Lead, create: bool) -> Result<WireWrite> {
         }
     }
     Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lead_needs_a_name_and_a_contact_or_a_person() {
+        let e = lead_to_wire(&Lead::default(), true).unwrap_err();
+        assert!(e.to_string().starts_with("last_name:"), "{e}");
+        let named_only = Lead {
+            custom_fields: vec![unicrm_core::CustomField::named(
+                "hs_lead_name",
+                serde_json::json!("Big deal"),
+            )],
+            ..Default::default()
+        };
+        let e = lead_to_wire(&named_only, true).unwrap_err();
+        assert!(e.to_string().starts_with("contact_id:"), "{e}");
+        let with_contact = Lead {
+            contact_id: Some("512".into()),
+            last_name: Some("Cooper".into()),
+            status: Some(EnumValue::unified("qualified")),
+            ..Default::default()
+        };
+        let w = lead_to_wire(&with_contact, true).unwrap();
+        assert_eq!(w.properties["hs_lead_name"], "Cooper");
+        assert_eq!(w.properties["hs_pipeline_stage"], "qualified-stage-id");
+        assert_eq!(w.associations[0].type_id, assoc::LEAD_TO_PRIMARY_CONTACT);
+    }
+
+    #[test]
+    fn tags_and_source_have_no_home_on_leads() {
+        let l = Lead {
+            contact_id: Some("1".into()),
+            last_name: Some("x".into()),
+            tags: Some(vec!["vip".into()]),
+            ..Default::default()
+        };
+        assert!(lead_to_wire(&l, true)
+            .unwrap_err()
+            .to_string()
+            .starts_with("tags:"));
+        let l = Lead {
+            tags: None,
+            source: Some("Web".into()),
+            ..l
+        };
+        assert!(lead_to_wire(&l, true)
+            .unwrap_err()
+            .to_string()
+            .starts_with("source:"));
+    }
 }

@@ -321,3 +321,82 @@ pub(crate) fn expect_object(payload: &Value) -> Result<&SObject> {
 pub(crate) fn decimal_value(d: &Decimal) -> Value {
     convert::decimal_to_json(d)
 }
+
+/// The unified field path of a Salesforce field, for naming fields in provider errors
+/// (`REQUIRED_FIELD_MISSING` on `LastName` → `last_name`). `None` for fields without a unified
+/// home (custom fields keep their API name).
+pub fn unified_field(object: SObjectType, field: &str) -> Option<&'static str> {
+    let address = |prefix: &str| -> Option<&'static str> {
+        let part = field.strip_prefix(prefix)?;
+        Some(match part {
+            "Street" => "address.street",
+            "City" => "address.city",
+            "State" => "address.state",
+            "PostalCode" => "address.postal_code",
+            "Country" => "address.country",
+            _ => return None,
+        })
+    };
+    let common = match field {
+        "OwnerId" => Some("owner.id"),
+        _ => None,
+    };
+    let specific = match object {
+        SObjectType::Contact => match field {
+            "FirstName" => Some("first_name"),
+            "LastName" => Some("last_name"),
+            "Email" => Some("emails[0]"),
+            "Phone" => Some("phone_numbers[0]"),
+            "MobilePhone" => Some("phone_numbers[1]"),
+            "HomePhone" => Some("phone_numbers[2]"),
+            "OtherPhone" => Some("phone_numbers[3]"),
+            "Title" => Some("job_title"),
+            "AccountId" => Some("account_ids[0]"),
+            "LeadSource" => Some("source"),
+            _ => address("Mailing"),
+        },
+        SObjectType::Lead => match field {
+            "FirstName" => Some("first_name"),
+            "LastName" => Some("last_name"),
+            "Company" => Some("company_name"),
+            "Email" => Some("emails[0]"),
+            "Phone" => Some("phone_numbers[0]"),
+            "MobilePhone" => Some("phone_numbers[1]"),
+            "Title" => Some("job_title"),
+            "Status" => Some("status"),
+            "LeadSource" => Some("source"),
+            _ => address(""),
+        },
+        SObjectType::Opportunity => match field {
+            "Name" => Some("name"),
+            "StageName" => Some("stage"),
+            "CloseDate" => Some("close_date"),
+            "Amount" => Some("amount"),
+            "CurrencyIsoCode" => Some("currency"),
+            "Probability" => Some("probability"),
+            "AccountId" => Some("account_id"),
+            "ContactId" => Some("contact_ids[0]"),
+            _ => None,
+        },
+        SObjectType::Event => match field {
+            "Subject" => Some("title"),
+            "Description" => Some("description"),
+            "Location" => Some("location"),
+            "StartDateTime" | "ActivityDateTime" => Some("start_time"),
+            "EndDateTime" | "DurationInMinutes" => Some("end_time"),
+            "WhoId" => Some("contact_ids[0]"),
+            _ => None,
+        },
+        SObjectType::Account => match field {
+            "Name" => Some("name"),
+            "Website" => Some("website"),
+            "Industry" => Some("industry"),
+            "AnnualRevenue" => Some("annual_revenue"),
+            "Phone" => Some("phone_numbers[0]"),
+            "Description" => Some("description"),
+            _ => address("Billing"),
+        },
+        SObjectType::User => None,
+    };
+    specific.or(common)
+}

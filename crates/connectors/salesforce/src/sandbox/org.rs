@@ -1217,8 +1217,9 @@ fn check_value(def: &FieldDef, value: &Value) -> Result<Value, String> {
             }
             _ => Err(wrong("string")),
         },
+        // Salesforce stores number fields as doubles and answers them as such (`85.0`).
         Kind::Number => match value {
-            Value::Number(_) => Ok(value.clone()),
+            Value::Number(n) => n.as_f64().map(|n| json!(n)).ok_or_else(|| wrong("double")),
             Value::String(s) => s
                 .trim()
                 .parse::<f64>()

@@ -1,0 +1,466 @@
+//! HTTP only: request builders, sending through core's shared path, OAuth refresh, paging.
+//! Never builds unified types.
+//!
+//! Every call goes to `{api_domain}/crm/v8/…` with `Authorization: Zoho-oauthtoken <token>`.
+//! When Zoho answers `401 INVALID_TOKEN` (or the token is known to be expired) and the account
+//! has a refresh token and client id, the client refreshes at the data centre's accounts server
+//! (`POST /oauth/v2/token`, `grant_type=refresh_token`), adopts the answer's `api_domain` (checked
+//! like any API host) and repeats the call once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use unicrm_core::http::{Auth, ProviderRequest, ProviderResponse};
+use unicrm_core::{Context, Credentials, Error, ProviderDetails, Result};
+
+use crate::config::{check_api_domain, Settings, ID};
+use crate::error::{action_error, parse_error};
+use crate::wire::{
+    ActionResponse, FieldMeta, FieldsResponse, Info, Module, RecordsResponse, TokenResponse, User,
+    UsersResponse, ZohoRecord,
+};
+
+/// The authorization scheme Zoho wants ("Authorization: Zoho-oauthtoken <access_token>").
+pub const AUTH: Auth = Auth::Scheme("Zoho-oauthtoken");
+
+/// Largest page Zoho serves (`per_page` "Maximum is 200").
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// Largest number of field API names in `fields=` (`LIMIT_EXCEEDED`, `limit: 50`).
+pub const MAX_FIELDS: usize = 50;
+
+/// One page of a list.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    /// The records (empty when Zoho answered 204).
+    pub records: Vec<ZohoRecord>,
+    /// Paging information.
+    pub info: Info,
+}
+
+/// A Zoho CRM client for one call of the connector.
+pub struct Client {
+    cx: Mutex<Context>,
+    settings: Mutex<Settings>,
+    refreshed: AtomicBool,
+}
+
+impl Client {
+    /// A client for `cx` (hosts and settings checked here).
+    pub fn new(cx: &Context) -> Result<Client> {
+        let settings = Settings::from_context(cx)?;
+        Ok(Client {
+            cx: Mutex::new(cx.clone()),
+            settings: Mutex::new(settings),
+            refreshed: AtomicBool::new(false),
+        })
+    }
+
+    fn context(&self) -> Result<Context> {
+        self.cx
+            .lock()
+            .map(|c| c.clone())
+            .map_err(|_| Error::Internal("zoho client lock poisoned".into()))
+    }
+
+    /// The settings in effect (the API domain may change on refresh).
+    pub fn settings(&self) -> Result<Settings> {
+        self.settings
+            .lock()
+            .map(|s| s.clone())
+            .map_err(|_| Error::Internal("zoho client lock poisoned".into()))
+    }
+
+    /// The credentials in effect (refreshed ones after a refresh).
+    pub fn credentials(&self) -> Result<Credentials> {
+        Ok(self.context()?.credentials)
+    }
+
+    fn can_refresh(cx: &Context) -> bool {
+        cx.credentials.refresh_token.is_some() && cx.credentials.client_id.is_some()
+    }
+
+    /// Sends a call under `/crm/v8`; on an expired token refreshes once and repeats it.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        headers: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<ProviderResponse> {
+        let cx = self.context()?;
+        let expired = cx
+            .credentials
+            .expires_at
+            .is_some_and(|at| at <= Utc::now() + chrono::Duration::seconds(30));
+        if expired && Self::can_refresh(&cx) && !self.refreshed.load(Ordering::SeqCst) {
+            self.refresh().await?;
+        }
+        let response = self
+            .send_once(&method, path, query, headers, body.clone())
+            .await?;
+        if response.status == 401
+            && !self.refreshed.load(Ordering::SeqCst)
+            && Self::can_refresh(&self.context()?)
+            && is_invalid_token(&response)
+        {
+            self.refresh().await?;
+            return self.send_once(&method, path, query, headers, body).await;
+        }
+        Ok(response)
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        headers: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<ProviderResponse> {
+        let cx = self.context()?;
+        let url = self.settings()?.crm_url(path);
+        let mut req = ProviderRequest::new(ID, method.clone(), url).auth(AUTH);
+        for (k, v) in query {
+            req = req.query(*k, v.clone());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v.clone());
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        cx.send(req).await
+    }
+
+    /// Refreshes the access token; adopts the new token and API domain. Answers the new
+    /// credentials.
+    pub async fn refresh(&self) -> Result<Credentials> {
+        self.refreshed.store(true, Ordering::SeqCst);
+        let cx = self.context()?;
+        let settings = self.settings()?;
+        let creds = refresh_credentials(&cx, &settings).await?;
+        let api_domain = match &creds.instance_url {
+            Some(d) => d.clone(),
+            None => settings.api_domain.clone(),
+        };
+        if let (Ok(mut cx), Ok(mut settings)) = (self.cx.lock(), self.settings.lock()) {
+            cx.credentials = creds.clone();
+            settings.api_domain = api_domain;
+        }
+        Ok(creds)
+    }
+
+    fn ok(response: ProviderResponse) -> Result<ProviderResponse> {
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(parse_error(
+                response.status,
+                &response.headers,
+                &response.body,
+            ))
+        }
+    }
+
+    /// The single result of a create/update/delete answer; a per-record error (inside a 2xx or
+    /// 400 wrapper) becomes its error kind.
+    fn single_result(response: &ProviderResponse) -> Result<crate::wire::ActionResult> {
+        let parsed: Option<ActionResponse> = serde_json::from_slice(&response.body).ok();
+        let Some(first) = parsed.and_then(|p| p.data.into_iter().next()) else {
+            if response.is_success() {
+                return Err(Error::Provider(Box::new(
+                    ProviderDetails::new(
+                        ID,
+                        response.status,
+                        "Zoho answered without a result for the record",
+                    )
+                    .body(Some(response.body_value())),
+                )));
+            }
+            return Err(parse_error(
+                response.status,
+                &response.headers,
+                &response.body,
+            ));
+        };
+        if first.is_success() && response.is_success() {
+            Ok(first)
+        } else if !first.is_success() {
+            Err(action_error(
+                response.status,
+                &response.headers,
+                &first,
+                response.body_value(),
+            ))
+        } else {
+            Err(parse_error(
+                response.status,
+                &response.headers,
+                &response.body,
+            ))
+        }
+    }
+
+    /// `GET /crm/v8/{module}/{id}` → the record, or `None` when Zoho answers 204 (no record).
+    pub async fn get_record(&self, module: Module, id: &str) -> Result<Option<ZohoRecord>> {
+        let response = self
+            .call(
+                Method::GET,
+                &format!("/{}/{id}", module.api_name()),
+                &[],
+                &[],
+                None,
+            )
+            .await?;
+        if response.status == 204 || response.body.is_empty() && response.is_success() {
+            return Ok(None);
+        }
+        let page: RecordsResponse = Self::ok(response)?.json()?;
+        Ok(page.data.into_iter().next())
+    }
+
+    /// `GET /crm/v8/{module}?fields=…&per_page=…[&page_token=…]` with `If-Modified-Since` when
+    /// `modified_since` is given. A 204 is an empty last page.
+    pub async fn list(
+        &self,
+        module: Module,
+        fields: &[String],
+        per_page: u32,
+        page_token: Option<&str>,
+        modified_since: Option<DateTime<Utc>>,
+    ) -> Result<ListPage> {
+        let mut query = vec![
+            ("fields", fields.join(",")),
+            ("per_page", per_page.to_string()),
+            ("sort_by", "id".to_owned()),
+            ("sort_order", "asc".to_owned()),
+        ];
+        if let Some(token) = page_token {
+            query.push(("page_token", token.to_owned()));
+        }
+        let mut headers = Vec::new();
+        if let Some(since) = modified_since {
+            // "If-Modified-Since: 2019-07-25T15:26:49+05:30" (ISO 8601).
+            headers.push((
+                "If-Modified-Since",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            ));
+        }
+        let response = self
+            .call(
+                Method::GET,
+                &format!("/{}", module.api_name()),
+                &query,
+                &headers,
+                None,
+            )
+            .await?;
+        if response.status == 204 || response.status == 304 {
+            return Ok(ListPage::default());
+        }
+        let page: RecordsResponse = Self::ok(response)?.json()?;
+        Ok(ListPage {
+            records: page.data,
+            info: page.info.unwrap_or_default(),
+        })
+    }
+
+    /// `GET /crm/v8/{module}/search?criteria=(Field:equals:value)` → the matching records.
+    pub async fn search_equals(
+        &self,
+        module: Module,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<ZohoRecord>> {
+        let criteria = format!("({field}:equals:{})", escape_criteria(value));
+        let response = self
+            .call(
+                Method::GET,
+                &format!("/{}/search", module.api_name()),
+                &[("criteria", criteria), ("per_page", "2".to_owned())],
+                &[],
+                None,
+            )
+            .await?;
+        if response.status == 204 {
+            return Ok(Vec::new());
+        }
+        let page: RecordsResponse = Self::ok(response)?.json()?;
+        Ok(page.data)
+    }
+
+    /// `POST /crm/v8/{module}` with `{"data": [record]}` → the new record's id.
+    pub async fn insert(&self, module: Module, record: ZohoRecord) -> Result<String> {
+        let body = json!({ "data": [Value::Object(record)] });
+        let response = self
+            .call(
+                Method::POST,
+                &format!("/{}", module.api_name()),
+                &[],
+                &[],
+                Some(body),
+            )
+            .await?;
+        let result = Self::single_result(&response)?;
+        result.id().ok_or_else(|| {
+            Error::Provider(Box::new(
+                ProviderDetails::new(
+                    ID,
+                    response.status,
+                    "Zoho answered no id for the new record",
+                )
+                .body(Some(response.body_value())),
+            ))
+        })
+    }
+
+    /// `PUT /crm/v8/{module}/{id}` with `{"data": [record]}`.
+    pub async fn update(&self, module: Module, id: &str, record: ZohoRecord) -> Result<()> {
+        let body = json!({ "data": [Value::Object(record)] });
+        let response = self
+            .call(
+                Method::PUT,
+                &format!("/{}/{id}", module.api_name()),
+                &[],
+                &[],
+                Some(body),
+            )
+            .await?;
+        Self::single_result(&response).map(|_| ())
+    }
+
+    /// `DELETE /crm/v8/{module}/{id}`.
+    pub async fn delete(&self, module: Module, id: &str) -> Result<()> {
+        let response = self
+            .call(
+                Method::DELETE,
+                &format!("/{}/{id}", module.api_name()),
+                &[],
+                &[],
+                None,
+            )
+            .await?;
+        Self::single_result(&response).map(|_| ())
+    }
+
+    /// `GET /crm/v8/users/{id}` → the user, or `None` when Zoho answers 204.
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        let response = self
+            .call(Method::GET, &format!("/users/{id}"), &[], &[], None)
+            .await?;
+        if response.status == 204 {
+            return Ok(None);
+        }
+        let users: UsersResponse = Self::ok(response)?.json()?;
+        Ok(users.users.into_iter().next())
+    }
+
+    /// `GET /crm/v8/settings/fields?module={module}` → the module's fields.
+    pub async fn fields(&self, module: Module) -> Result<Vec<FieldMeta>> {
+        let response = self
+            .call(
+                Method::GET,
+                "/settings/fields",
+                &[("module", module.api_name().to_owned())],
+                &[],
+                None,
+            )
+            .await?;
+        let fields: FieldsResponse = Self::ok(response)?.json()?;
+        Ok(fields.fields)
+    }
+}
+
+fn is_invalid_token(response: &ProviderResponse) -> bool {
+    let code = serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("code").and_then(Value::as_str).map(str::to_owned));
+    // OAUTH_SCOPE_MISMATCH is a 401 too, but a new token has the same scopes.
+    !matches!(code.as_deref(), Some("OAUTH_SCOPE_MISMATCH"))
+}
+
+/// Escapes a value inside search criteria: Zoho wants `(`, `)` and `,` escaped with `\`.
+pub fn escape_criteria(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '(' | ')' | ',' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `POST {accounts}/oauth/v2/token` (`grant_type=refresh_token`): the account's new credentials,
+/// keeping what Zoho did not rotate; `instance_url` becomes the answer's `api_domain`.
+pub async fn refresh_credentials(cx: &Context, settings: &Settings) -> Result<Credentials> {
+    let creds = &cx.credentials;
+    let (Some(refresh_token), Some(client_id)) = (&creds.refresh_token, &creds.client_id) else {
+        return Err(Error::Unauthorized {
+            message: "the account has no refresh token and client id to renew its Zoho access \
+                      token; re-link the account"
+                .into(),
+            provider: None,
+        });
+    };
+    let mut form = vec![
+        ("grant_type".to_owned(), "refresh_token".to_owned()),
+        ("client_id".to_owned(), client_id.clone()),
+        (
+            "refresh_token".to_owned(),
+            refresh_token.expose_secret().to_owned(),
+        ),
+    ];
+    if let Some(secret) = &creds.client_secret {
+        form.push((
+            "client_secret".to_owned(),
+            secret.expose_secret().to_owned(),
+        ));
+    }
+    let req = ProviderRequest::new(
+        ID,
+        Method::POST,
+        format!("{}/oauth/v2/token", settings.accounts_url),
+    )
+    .auth(Auth::None)
+    .form(form);
+    let response = cx.send(req).await?;
+    let token: Option<TokenResponse> = serde_json::from_slice(&response.body).ok();
+    let failed = !response.is_success()
+        || token
+            .as_ref()
+            .is_none_or(|t| t.error.is_some() || t.access_token.is_none());
+    if failed {
+        let e = parse_error(response.status, &response.headers, &response.body);
+        return Err(match e {
+            Error::Unauthorized { .. } => e,
+            other => Error::Unauthorized {
+                message: format!("Zoho token refresh failed: {other}"),
+                provider: other.provider_details().cloned().map(Box::new),
+            },
+        });
+    }
+    let token = token.unwrap_or_default();
+    let mut out = creds.clone();
+    out.access_token = token.access_token.map(SecretString::from);
+    if let Some(rotated) = token.refresh_token {
+        out.refresh_token = Some(SecretString::from(rotated));
+    }
+    out.expires_at = token
+        .expires_in
+        .map(|s| Utc::now() + chrono::Duration::seconds(s));
+    if let Some(domain) = token.api_domain {
+        out.instance_url = Some(if cx.sandbox {
+            domain.trim_end_matches('/').to_owned()
+        } else {
+            check_api_domain("api_domain", &domain)?
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,489 @@
+//! `impl Connector for Zoho`: thin dispatch between the client (HTTP) and the mapping.
+
+use serde_json::{Map, Value};
+use unicrm_core::{
+    AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
+    CustomFieldOption, Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
+};
+
+use crate::client::{Client, MAX_FIELDS, MAX_PER_PAGE};
+use crate::config::{CompanyAccount, Settings, DEFAULT_API_DOMAIN, ID};
+use crate::mapping::{self, module_of, Write};
+use crate::wire::{FieldMeta, Module, ZohoRecord};
+
+/// The Zoho CRM connector.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Zoho;
+
+const ALL_OPERATIONS: &[Operation] = &Operation::ALL;
+
+/// Declared fields are those that survive any round trip. Mapped but not declared, because Zoho
+/// keeps them only in part: a contact's `company_name` (read back as the linked Account's name),
+/// a meeting's `account_id` (an event relates to one record: the deal when both are given is
+/// refused), an account's `phone_numbers` (one `Phone`).
+const CAPABILITIES: &[Capability] = &[
+    Capability {
+        resource: Resource::Contact,
+        operations: ALL_OPERATIONS,
+        fields: &[
+            "first_name",
+            "last_name",
+            "emails",
+            "phone_numbers",
+            "job_title",
+            "address",
+            "tags",
+            "owner",
+            "source",
+            "account_ids",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Lead,
+        operations: ALL_OPERATIONS,
+        fields: &[
+            "first_name",
+            "last_name",
+            "emails",
+            "phone_numbers",
+            "company_name",
+            "job_title",
+            "address",
+            "status",
+            "source",
+            "tags",
+            "owner",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Deal,
+        operations: ALL_OPERATIONS,
+        fields: &[
+            "name",
+            "amount",
+            "stage",
+            "pipeline",
+            "close_date",
+            "probability",
+            "account_id",
+            "contact_ids",
+            "owner",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Meeting,
+        operations: ALL_OPERATIONS,
+        fields: &[
+            "title",
+            "description",
+            "start_time",
+            "end_time",
+            "location",
+            "contact_ids",
+            "deal_id",
+            "owner",
+            "custom_fields",
+        ],
+    },
+    Capability {
+        resource: Resource::Account,
+        operations: ALL_OPERATIONS,
+        fields: &[
+            "name",
+            "website",
+            "industry",
+            "annual_revenue",
+            "address",
+            "description",
+            "owner",
+            "custom_fields",
+        ],
+    },
+];
+
+/// What the connector declares.
+pub static INFO: ConnectorInfo = ConnectorInfo::new(
+    ID,
+    "Zoho CRM",
+    CAPABILITIES,
+    &[AuthKind::OAuth2, AuthKind::BearerToken],
+    DEFAULT_API_DOMAIN,
+);
+
+/// Page size when the caller names none.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// Pure: a unified record as the record of a create or update body.
+pub fn record_to_wire(record: &Record, mode: Write) -> Result<ZohoRecord> {
+    match record {
+        Record::Contact(c) => mapping::contact::contact_to_wire(c, mode),
+        Record::Lead(l) => mapping::lead::lead_to_wire(l, mode),
+        Record::Deal(d) => mapping::deal::deal_to_wire(d, mode),
+        Record::Meeting(m) => mapping::meeting::meeting_to_wire(m, mode),
+        Record::Account(a) => mapping::account::account_to_wire(a, mode),
+    }
+}
+
+/// Pure: a Zoho record as a unified record.
+pub fn record_from_wire(resource: Resource, rec: &ZohoRecord) -> Result<Record> {
+    Ok(match resource {
+        Resource::Contact => Record::Contact(mapping::contact::contact_from_wire(rec)?),
+        Resource::Lead => Record::Lead(mapping::lead::lead_from_wire(rec)?),
+        Resource::Deal => Record::Deal(mapping::deal::deal_from_wire(rec)?),
+        Resource::Meeting => Record::Meeting(mapping::meeting::meeting_from_wire(rec)?),
+        Resource::Account => Record::Account(mapping::account::account_from_wire(rec)?),
+    })
+}
+
+/// An id a user gave: Zoho ids are decimal numbers, anything else names no record (and is never
+/// put into a URL).
+fn checked_id(resource: Resource, id: &str) -> Result<String> {
+    if mapping::check_id("id", id).is_ok() {
+        Ok(id.to_owned())
+    } else {
+        Err(Error::not_found(format!(
+            "no Zoho {} has the id {id:?}",
+            module_of(resource).api_name()
+        )))
+    }
+}
+
+/// Names the unified field of a Zoho validation error (`Last_Name` → `last_name`), keeping the
+/// Zoho name in the provider details.
+fn in_unified_terms(e: Error, module: Module) -> Error {
+    match e {
+        Error::InvalidInput {
+            field,
+            reason,
+            provider: Some(p),
+        } => {
+            let field = match mapping::unified_field(module, &field) {
+                Some(unified) => unified.to_owned(),
+                None if field.is_empty() => field,
+                None => format!("custom_fields.{field}"),
+            };
+            Error::InvalidInput {
+                field,
+                reason,
+                provider: Some(p),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Checks and decodes a list cursor (a Zoho `next_page_token`).
+fn page_token(cursor: &str) -> Result<&str> {
+    let ok = !cursor.is_empty()
+        && cursor.len() <= 500
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
+    if ok {
+        Ok(cursor)
+    } else {
+        Err(Error::invalid(
+            "cursor",
+            "not a cursor of this connector (pass next_cursor of the previous page)",
+        ))
+    }
+}
+
+impl Zoho {
+    async fn read(
+        &self,
+        cx: &Context,
+        client: &Client,
+        resource: Resource,
+        id: &str,
+    ) -> Result<Record> {
+        let module = module_of(resource);
+        let rec = client.get_record(module, id).await?.ok_or_else(|| {
+            Error::not_found(format!("no Zoho {} has the id {id}", module.api_name()))
+        })?;
+        let mut record = record_from_wire(resource, &rec)?;
+        self.resolve_owner(cx, client, &mut record).await?;
+        Ok(record)
+    }
+
+    /// Fills the owner's name and e-mail: from the record when Zoho sent them (cached), else from
+    /// the owner cache, else through `GET /users/{id}` (cached).
+    async fn resolve_owner(
+        &self,
+        cx: &Context,
+        client: &Client,
+        record: &mut Record,
+    ) -> Result<()> {
+        let Some(owner) = record.owner_mut().as_mut() else {
+            return Ok(());
+        };
+        if owner.name.is_some() && owner.email.is_some() {
+            cx.owners.insert(owner.clone());
+            return Ok(());
+        }
+        if let Some(cached) = cx.owners.get(&owner.id) {
+            fill_owner(owner, &cached);
+            return Ok(());
+        }
+        if mapping::check_id("owner.id", &owner.id).is_err() {
+            return Ok(());
+        }
+        // Without the users scope the owner stays known by id: the record itself was read.
+        let user = match client.user(&owner.id).await {
+            Ok(user) => user,
+            Err(e @ (Error::Forbidden { .. } | Error::NotFound { .. })) => {
+                tracing::debug!(provider = ID, error = %e, "owner not resolved");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(user) = user {
+            let found = Owner {
+                id: user.id.clone(),
+                name: user.full_name.clone().or_else(|| {
+                    let parts: Vec<&str> = [user.first_name.as_deref(), user.last_name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.join(" "))
+                }),
+                email: user.email.clone(),
+            };
+            cx.owners.insert(found.clone());
+            fill_owner(owner, &found);
+        }
+        Ok(())
+    }
+
+    /// Replaces a contact's `"Account_Name": {"name": …}` with the id of that Account.
+    async fn link_company(&self, client: &Client, body: &mut ZohoRecord) -> Result<()> {
+        let Some(name) = body
+            .get("Account_Name")
+            .filter(|v| v.get("id").is_none())
+            .and_then(|v| v.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return Ok(());
+        };
+        let found = client
+            .search_equals(Module::Accounts, "Account_Name", &name)
+            .await?;
+        let id = match found
+            .first()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_str)
+        {
+            Some(id) => id.to_owned(),
+            None => match client.settings()?.company_account {
+                CompanyAccount::LinkOrCreate => {
+                    let mut account = Map::new();
+                    account.insert("Account_Name".into(), Value::String(name.clone()));
+                    client
+                        .insert(Module::Accounts, account)
+                        .await
+                        .map_err(|e| in_unified_terms(e, Module::Accounts))?
+                }
+                CompanyAccount::LinkOnly => {
+                    return Err(Error::invalid(
+                        "company_name",
+                        format!(
+                            "no Zoho Account is named {name:?} and this account is set to \
+                             link_only; create the Account first or send account_ids"
+                        ),
+                    ))
+                }
+            },
+        };
+        body.insert("Account_Name".into(), serde_json::json!({ "id": id }));
+        Ok(())
+    }
+
+    /// The `fields=` of a list: the mapped fields, then custom fields, within Zoho's 50.
+    async fn list_fields(&self, client: &Client, module: Module) -> Result<Vec<String>> {
+        let mut fields: Vec<String> = mapping::fields_of(module)
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect();
+        // Without the fields-metadata scope a list still reads the mapped fields.
+        let custom = match client.fields(module).await {
+            Ok(fields) => fields,
+            Err(e @ Error::Forbidden { .. }) => {
+                tracing::debug!(provider = ID, error = %e, "custom fields not listed");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        for f in custom.iter().filter(|f| f.custom_field) {
+            if fields.len() >= MAX_FIELDS {
+                tracing::debug!(
+                    provider = ID,
+                    module = module.api_name(),
+                    "more custom fields than Zoho lists at once; the rest are read by get"
+                );
+                break;
+            }
+            if !fields.contains(&f.api_name) {
+                fields.push(f.api_name.clone());
+            }
+        }
+        Ok(fields)
+    }
+}
+
+fn fill_owner(owner: &mut Owner, from: &Owner) {
+    if owner.name.is_none() {
+        owner.name = from.name.clone();
+    }
+    if owner.email.is_none() {
+        owner.email = from.email.clone();
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Zoho {
+    fn info(&self) -> &'static ConnectorInfo {
+        &INFO
+    }
+
+    async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
+        let resource = record.resource();
+        INFO.check(resource, Operation::Create)?;
+        let module = module_of(resource);
+        let mut body = record_to_wire(&record, Write::Create)?;
+        let client = Client::new(cx)?;
+        self.link_company(&client, &mut body).await?;
+        let id = client
+            .insert(module, body)
+            .await
+            .map_err(|e| in_unified_terms(e, module))?;
+        self.read(cx, &client, resource, &id).await
+    }
+
+    async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
+        INFO.check(resource, Operation::Get)?;
+        let id = checked_id(resource, id)?;
+        let client = Client::new(cx)?;
+        self.read(cx, &client, resource, &id).await
+    }
+
+    async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
+        INFO.check(resource, Operation::List)?;
+        let module = module_of(resource);
+        let per_page = q
+            .page_size
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .clamp(1, MAX_PER_PAGE);
+        let token = q.cursor.as_deref().map(page_token).transpose()?;
+        let client = Client::new(cx)?;
+        let fields = self.list_fields(&client, module).await?;
+        let page = client
+            .list(module, &fields, per_page, token, q.updated_after)
+            .await?;
+        let mut items = Vec::with_capacity(page.records.len());
+        for rec in &page.records {
+            let mut record = record_from_wire(resource, rec)?;
+            self.resolve_owner(cx, &client, &mut record).await?;
+            items.push(record);
+        }
+        let next_cursor = if page.info.more_records {
+            page.info.next_page_token.filter(|t| !t.is_empty())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
+        let resource = patch.resource();
+        INFO.check(resource, Operation::Update)?;
+        let module = module_of(resource);
+        let id = checked_id(resource, id)?;
+        let mut body = record_to_wire(&patch, Write::Update)?;
+        let client = Client::new(cx)?;
+        self.link_company(&client, &mut body).await?;
+        if !body.is_empty() {
+            client
+                .update(module, &id, body)
+                .await
+                .map_err(|e| in_unified_terms(e, module))?;
+        }
+        self.read(cx, &client, resource, &id).await
+    }
+
+    async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
+        INFO.check(resource, Operation::Delete)?;
+        let id = checked_id(resource, id)?;
+        Client::new(cx)?.delete(module_of(resource), &id).await
+    }
+
+    async fn custom_field_definitions(
+        &self,
+        cx: &Context,
+        resource: Resource,
+    ) -> Result<Vec<CustomFieldDefinition>> {
+        let fields = Client::new(cx)?.fields(module_of(resource)).await?;
+        Ok(custom_field_definitions_from_fields(&fields))
+    }
+
+    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
+        let settings = Settings::from_context(cx)?;
+        crate::client::refresh_credentials(cx, &settings).await
+    }
+
+    /// The exact create body: `{"data": [record]}`.
+    fn to_provider(&self, record: &Record) -> Result<Value> {
+        let rec = record_to_wire(record, Write::Create)?;
+        Ok(serde_json::json!({ "data": [Value::Object(rec)] }))
+    }
+
+    fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
+        record_from_wire(resource, mapping::expect_record(payload)?)
+    }
+}
+
+/// The `custom_field: true` fields of a module as unified definitions.
+pub fn custom_field_definitions_from_fields(fields: &[FieldMeta]) -> Vec<CustomFieldDefinition> {
+    fields
+        .iter()
+        .filter(|f| f.custom_field)
+        .map(|f| CustomFieldDefinition {
+            id: f.api_name.clone(),
+            remote_id: f.api_name.clone(),
+            name: f
+                .field_label
+                .clone()
+                .or_else(|| f.display_label.clone())
+                .unwrap_or_else(|| f.api_name.clone()),
+            description: f
+                .tooltip
+                .as_ref()
+                .and_then(|t| t.get("value"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            kind: match f.data_type.as_str() {
+                "text" | "textarea" | "email" | "phone" | "website" | "autonumber" => "text",
+                "integer" | "double" | "currency" | "bigint" | "decimal" | "percent" => "number",
+                "date" => "date",
+                "datetime" => "datetime",
+                "boolean" => "boolean",
+                "picklist" => "single_select",
+                "multiselectpicklist" => "multi_select",
+                _ => "other",
+            }
+            .to_owned(),
+            options: f
+                .pick_list_values
+                .iter()
+                .filter(|p| p.actual_value != "-None-")
+                .map(|p| CustomFieldOption {
+                    id: p.actual_value.clone(),
+                    value: p.display_value.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
