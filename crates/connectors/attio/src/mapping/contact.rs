@@ -92,7 +92,10 @@ pub fn contact_to_wire(c: &Contact) -> Result<Map<String, Value>> {
         (Some(ids), _) if ids.len() > 1 => {
             return Err(Error::invalid(
                 "account_ids",
-                "an Attio person belongs to one company record; give at most one account id",
+                format!(
+                    "an Attio person belongs to one company record; give at most one account id, got {}",
+                    ids.join(", ")
+                ),
             ))
         }
         (Some(ids), _) => {
