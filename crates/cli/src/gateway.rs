@@ -203,7 +203,11 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                     for a in all {
                         println!(
                             "{:<38}{:<38}{:<12}{:<6}{}",
-                            a.id, a.project_id, a.provider, a.environment, a.end_user_id
+                            a.id,
+                            a.project_id,
+                            a.provider,
+                            a.environment.to_string(),
+                            a.end_user_id
                         );
                     }
                 }

@@ -270,6 +270,12 @@ impl Store {
             })
             .connect(url)
             .await?;
+        if backend == Backend::Sqlite && !memory {
+            // Readers do not block the writer (several gateway tasks share the file).
+            sqlx::raw_sql("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await?;
+        }
         let store = Store { pool, key, backend };
         store.migrate().await?;
         Ok(store)
