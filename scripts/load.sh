@@ -79,10 +79,15 @@ run() { # name url script
 }
 run direct "$WORK/direct.lua" "http://127.0.0.1:$SANDBOX_PORT/hubspot/crm/v3/objects/contacts"
 RSS_BEFORE=$(awk '/VmRSS/ {print $2}' /proc/$GATEWAY_PID/status)
+# Sample the gateway's RSS every 5 s during its run (is it flat?).
+( while kill -0 "$GATEWAY_PID" 2>/dev/null; do awk '/VmRSS/ {printf "%s ", $2}' /proc/$GATEWAY_PID/status; sleep 5; done ) >"$WORK/rss.samples" 2>/dev/null &
+SAMPLER=$!
 run gateway "$WORK/gateway.lua" "http://127.0.0.1:$GATEWAY_PORT/api/v1/contact?provider=hubspot&endUserId=load"
 RSS_AFTER=$(awk '/VmRSS/ {print $2}' /proc/$GATEWAY_PID/status)
+kill "$SAMPLER" 2>/dev/null || true
 PEAK=$(awk '/VmHWM/ {print $2}' /proc/$GATEWAY_PID/status)
 d50=$(grep -o 'p50_ms=[0-9.]*' "$WORK/direct.out" | cut -d= -f2)
 g50=$(grep -o 'p50_ms=[0-9.]*' "$WORK/gateway.out" | cut -d= -f2)
 echo "p50 ratio gateway/direct: $(awk -v g="$g50" -v d="$d50" 'BEGIN {printf "%.2f", g/d}')"
 echo "gateway RSS: before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB, peak ${PEAK} kB"
+echo "gateway RSS samples during the run (kB, every 5 s): $(cat "$WORK/rss.samples")"
