@@ -222,6 +222,7 @@ pub fn serve(
     database_url: &str,
     bind: SocketAddr,
     sandbox_url: Option<String>,
+    config: Config,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -243,7 +244,7 @@ pub fn serve(
                 (running.url(), Some(running))
             }
         };
-        let gateway = Gateway::new(store, Config::default().sandbox_url(sandbox_url));
+        let gateway = Gateway::new(store, config.sandbox_url(sandbox_url));
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

@@ -108,7 +108,10 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::OAuth2, AuthKind::BearerToken],
     crate::config::DEFAULT_LOGIN_URL,
-);
+)
+// 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+.with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));
 
 /// Default and largest page sizes. `FIELDS(CUSTOM)` needs `LIMIT ≤ 200`, and one row more than
 /// the page is asked for to know whether another page follows.
