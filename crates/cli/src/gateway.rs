@@ -71,7 +71,7 @@ pub enum AccountsCommand {
     },
 }
 
-async fn open(database_url: &str) -> anyhow::Result<Store> {
+pub(crate) async fn open(database_url: &str) -> anyhow::Result<Store> {
     let key = std::env::var("UNICRM_MASTER_KEY").ok();
     let (store, source) = unicrm_server::open_store(database_url, key.as_deref())
         .await

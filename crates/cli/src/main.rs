@@ -6,6 +6,7 @@ use std::io::Read;
 use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{Operation, Resource};
 
+mod export;
 mod gateway;
 
 #[derive(Parser)]
@@ -88,6 +89,9 @@ enum Command {
         #[command(subcommand)]
         command: gateway::AccountsCommand,
     },
+    /// Export every record of a resource of a linked account as JSON lines (dialect "unified"),
+    /// page by page, resumable: `unicrm export contact --provider hubspot --end-user u1 > out.jsonl`.
+    Export(export::ExportArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,6 +157,7 @@ fn main() -> anyhow::Result<()> {
         ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
+        Command::Export(args) => export::run(&cli.database_url, args),
     }
 }
 

@@ -194,6 +194,14 @@ pub trait Connector: Send + Sync + 'static {
     /// Pure mapping: the unified record a provider payload of `resource` becomes (no I/O).
     #[allow(clippy::wrong_self_convention)] // a mapping direction, not a constructor
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record>;
+
+    /// Pure mapping like [`Connector::from_provider`], taking the payload by value: a connector
+    /// that keeps the payload as the record's `raw` can move it there instead of copying it (a
+    /// list page, an export). The default borrows and drops; the result must be the same.
+    #[allow(clippy::wrong_self_convention)] // a mapping direction, not a constructor
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        self.from_provider(resource, &payload)
+    }
 }
 
 macro_rules! typed {

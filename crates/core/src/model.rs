@@ -542,6 +542,11 @@ impl Record {
         each_record!(self, r => r.raw.as_ref())
     }
 
+    /// Mutable access to the provider's payload (a connector moves the payload it mapped here).
+    pub fn raw_mut(&mut self) -> &mut Option<Value> {
+        each_record!(self, r => &mut r.raw)
+    }
+
     /// Creation time.
     pub fn created_at(&self) -> Option<DateTime<Utc>> {
         each_record!(self, r => r.created_at)

@@ -97,7 +97,14 @@ fn object_of(resource: Resource) -> Option<&'static str> {
     }
 }
 
-fn record_from_wire(resource: Resource, r: &wire::Record) -> Result<Record> {
+/// A record as unified; the record moves into `raw` (as JSON), uncopied.
+fn record_from_wire_owned(resource: Resource, r: wire::Record) -> Result<Record> {
+    let mut out = map_record(resource, &r)?;
+    *out.raw_mut() = Some(mapping::record_into_value(r));
+    Ok(out)
+}
+
+fn map_record(resource: Resource, r: &wire::Record) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => contact::contact_from_wire(r)?.into(),
         Resource::Account => account::account_from_wire(r)?.into(),
@@ -241,7 +248,7 @@ impl Attio {
             let page_len = page.len().min(size as usize);
             for (i, r) in page.into_iter().take(size as usize).enumerate() {
                 offset += 1;
-                let mut rec = record_from_wire(resource, &r)?;
+                let mut rec = record_from_wire_owned(resource, r)?;
                 if !changed_since(rec.updated_at(), q.updated_after) {
                     continue;
                 }
@@ -375,7 +382,7 @@ impl Connector for Attio {
         self.prepare(cx, &mut record, true).await?;
         let body = mapping::record_body(values_of(&record)?);
         let created = client::create_record(cx, object, body).await?;
-        let mut out = record_from_wire(resource, &created)?;
+        let mut out = record_from_wire_owned(resource, created)?;
         self.enrich(cx, &mut out, &mut HashMap::new()).await?;
         Ok(out)
     }
@@ -387,7 +394,7 @@ impl Connector for Attio {
         }
         let object =
             object_of(resource).ok_or_else(|| Error::unsupported(ID, resource, Operation::Get))?;
-        let mut out = record_from_wire(resource, &client::get_record(cx, object, id).await?)?;
+        let mut out = record_from_wire_owned(resource, client::get_record(cx, object, id).await?)?;
         self.enrich(cx, &mut out, &mut HashMap::new()).await?;
         Ok(out)
     }
@@ -424,7 +431,7 @@ impl Connector for Attio {
         self.prepare(cx, &mut patch, false).await?;
         let body = mapping::record_body(values_of(&patch)?);
         let updated = client::update_record(cx, object, id, body).await?;
-        let mut out = record_from_wire(resource, &updated)?;
+        let mut out = record_from_wire_owned(resource, updated)?;
         self.enrich(cx, &mut out, &mut HashMap::new()).await?;
         Ok(out)
     }
@@ -492,7 +499,14 @@ impl Connector for Attio {
                 Ok(meeting::meeting_from_wire(&meeting::parse_meeting(payload)?)?.into())
             }
             Resource::Lead => Err(Error::unsupported(ID, Resource::Lead, Operation::Get)),
-            other => record_from_wire(other, &mapping::parse_record(payload)?),
+            other => record_from_wire_owned(other, mapping::parse_record(payload)?),
+        }
+    }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        match resource {
+            Resource::Meeting | Resource::Lead => self.from_provider(resource, &payload),
+            other => record_from_wire_owned(other, mapping::parse_record_owned(payload)?),
         }
     }
 }

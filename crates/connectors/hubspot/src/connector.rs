@@ -154,15 +154,27 @@ fn read_spec(resource: Resource) -> (&'static [&'static str], &'static [HsObject
     }
 }
 
-/// Pure: a provider payload of `resource` → unified record.
+/// Pure: a provider payload of `resource` → unified record (keeping a copy as `raw`).
 pub fn record_from_wire(resource: Resource, payload: &Value) -> Result<Record> {
-    let r = WireRead::parse(object_of(resource), payload)?;
+    let mut record = map_read(resource, &WireRead::parse(object_of(resource), payload)?)?;
+    *record.raw_mut() = Some(payload.clone());
+    Ok(record)
+}
+
+/// Pure: [`record_from_wire`] taking the payload by value: it moves into `raw`, uncopied.
+pub fn record_from_wire_owned(resource: Resource, payload: Value) -> Result<Record> {
+    let mut record = map_read(resource, &WireRead::parse(object_of(resource), &payload)?)?;
+    *record.raw_mut() = Some(payload);
+    Ok(record)
+}
+
+fn map_read(resource: Resource, r: &WireRead) -> Result<Record> {
     Ok(match resource {
-        Resource::Contact => contact::contact_from_wire(&r)?.into(),
-        Resource::Lead => lead::lead_from_wire(&r)?.into(),
-        Resource::Deal => deal::deal_from_wire(&r)?.into(),
-        Resource::Meeting => meeting::meeting_from_wire(&r)?.into(),
-        Resource::Account => account::account_from_wire(&r)?.into(),
+        Resource::Contact => contact::contact_from_wire(r)?.into(),
+        Resource::Lead => lead::lead_from_wire(r)?.into(),
+        Resource::Deal => deal::deal_from_wire(r)?.into(),
+        Resource::Meeting => meeting::meeting_from_wire(r)?.into(),
+        Resource::Account => account::account_from_wire(r)?.into(),
     })
 }
 
@@ -362,7 +374,7 @@ impl HubSpot {
         let (props, definitions) = self.read_properties(cx, resource, extra).await?;
         let props: Vec<&str> = props.iter().map(String::as_str).collect();
         let obj = client::get_object(cx, object_of(resource), id, &props, assocs).await?;
-        let mut records = vec![record_from_wire(resource, &to_value(&obj)?)?];
+        let mut records = vec![record_from_wire_owned(resource, to_value(&obj)?)?];
         type_custom_fields(&mut records, &definitions);
         self.finish(cx, &mut records).await?;
         records
@@ -525,7 +537,8 @@ impl HubSpot {
         }
         let targets: Vec<HsObject> = w.associations.iter().map(|s| s.to).collect();
         let current = client::get_object(cx, obj, id, &[], &targets).await?;
-        let current = WireRead::parse(obj, &to_value(&current)?)?;
+        let current = to_value(&current)?;
+        let current = WireRead::parse(obj, &current)?;
         for set in &w.associations {
             let have = current.associated.get(&set.to).cloned().unwrap_or_default();
             for want in &set.ids {
@@ -732,7 +745,7 @@ impl Connector for HubSpot {
         let (objects, next_cursor, definitions) = self.list_page(&cx, resource, q).await?;
         let mut items = objects
             .iter()
-            .map(|o| record_from_wire(resource, &to_value(o)?))
+            .map(|o| record_from_wire_owned(resource, to_value(o)?))
             .collect::<Result<Vec<_>>>()?;
         type_custom_fields(&mut items, &definitions);
         self.finish(&cx, &mut items).await?;
@@ -789,7 +802,8 @@ impl Connector for HubSpot {
                     // The person fields live on the lead's contact.
                     let lead_now =
                         client::get_object(&cx, obj, id, &[], &[HsObject::Contacts]).await?;
-                    let lead_now = WireRead::parse(obj, &to_value(&lead_now)?)?;
+                    let lead_now = to_value(&lead_now)?;
+                    let lead_now = WireRead::parse(obj, &lead_now)?;
                     let contact_id = lead_now.first_id(HsObject::Contacts).ok_or_else(|| {
                         Error::invalid(
                             "contact_id",
@@ -858,6 +872,10 @@ impl Connector for HubSpot {
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, payload)
+    }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        record_from_wire_owned(resource, payload)
     }
 }
 
@@ -956,6 +974,45 @@ fn mapped_properties(resource: Resource) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_and_borrowed_payloads_map_alike() {
+        let fixtures = [
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/get_response_full.json"),
+            ),
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/create_request_guide.json"),
+            ),
+            (
+                Resource::Account,
+                include_str!("../fixtures/account/get_response_full.json"),
+            ),
+            (
+                Resource::Deal,
+                include_str!("../fixtures/deal/get_response_full.json"),
+            ),
+            (
+                Resource::Lead,
+                include_str!("../fixtures/lead/get_response_full.json"),
+            ),
+            (
+                Resource::Meeting,
+                include_str!("../fixtures/meeting/get_response_epoch_ms.json"),
+            ),
+        ];
+        for (resource, text) in fixtures {
+            let payload: Value = serde_json::from_str(text).unwrap();
+            let borrowed = HubSpot.from_provider(resource, &payload).unwrap();
+            let owned = HubSpot
+                .from_provider_owned(resource, payload.clone())
+                .unwrap();
+            assert_eq!(borrowed, owned);
+            assert_eq!(owned.raw(), Some(&payload));
+        }
+    }
 
     #[test]
     fn cursors_round_trip() {

@@ -8,6 +8,7 @@ use unicrm_core::Account;
 pub const KNOWN: &[&str] = &["name", "domains", "description", "primary_location"];
 
 /// A company record as a unified account (`website` is `https://` + the first domain).
+/// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
 pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
     let v = &record.values;
     let (created_at, updated_at) = record_times(record)?;
@@ -27,7 +28,7 @@ pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
         custom_fields,
         created_at,
         updated_at,
-        raw: serde_json::to_value(record).ok(),
+        raw: None,
         ..Default::default()
     })
 }

@@ -17,6 +17,7 @@ pub const KNOWN: &[&str] = &[
 
 /// A person record as a unified contact. `company_name` is left for the connector to resolve
 /// (the person holds a reference to a company record, not its name).
+/// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
 pub fn contact_from_wire(record: &wire::Record) -> Result<Contact> {
     let v = &record.values;
     let (created_at, updated_at) = record_times(record)?;
@@ -35,7 +36,7 @@ pub fn contact_from_wire(record: &wire::Record) -> Result<Contact> {
         custom_fields: custom_fields_from(v, KNOWN),
         created_at,
         updated_at,
-        raw: serde_json::to_value(record).ok(),
+        raw: None,
         ..Default::default()
     })
 }

@@ -30,6 +30,7 @@ pub fn stage_from_unified(value: &str) -> Option<&'static str> {
 }
 
 /// A deal record as a unified deal; the owner carries only its id (the connector resolves it).
+/// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
 pub fn deal_from_wire(record: &wire::Record) -> Result<Deal> {
     let v = &record.values;
     let (created_at, updated_at) = record_times(record)?;
@@ -70,7 +71,7 @@ pub fn deal_from_wire(record: &wire::Record) -> Result<Deal> {
         custom_fields: custom_fields_from(v, KNOWN),
         created_at,
         updated_at,
-        raw: serde_json::to_value(record).ok(),
+        raw: None,
         ..Default::default()
     })
 }

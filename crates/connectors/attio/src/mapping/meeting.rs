@@ -8,7 +8,7 @@ use unicrm_core::Meeting;
 /// Parses a meeting answer (`{"data": meeting}`) or a bare meeting.
 pub fn parse_meeting(payload: &Value) -> Result<wire::Meeting> {
     let inner = payload.get("data").unwrap_or(payload);
-    serde_json::from_value(inner.clone())
+    wire::Meeting::deserialize(inner)
         .map_err(|e| Error::invalid("data", format!("not an Attio meeting: {e}")))
 }
 

@@ -13,6 +13,7 @@ pub mod meeting;
 
 use crate::wire;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use unicrm_core::{convert, Address, CustomField, Error, Passthrough, Result};
 
@@ -267,6 +268,72 @@ pub fn record_body(values: Map<String, Value>) -> Value {
 /// Parses a record answer (`{"data": record}`) or a bare record.
 pub fn parse_record(payload: &Value) -> Result<wire::Record> {
     let inner = payload.get("data").unwrap_or(payload);
-    serde_json::from_value(inner.clone())
-        .map_err(|e| Error::invalid("data", format!("not an Attio record: {e}")))
+    wire::Record::deserialize(inner).map_err(record_error)
+}
+
+/// [`parse_record`] of a payload given by value (its values move into the record, uncopied).
+pub fn parse_record_owned(mut payload: Value) -> Result<wire::Record> {
+    let inner = match payload.get_mut("data") {
+        Some(data) => data.take(),
+        None => payload,
+    };
+    serde_json::from_value(inner).map_err(record_error)
+}
+
+fn record_error(e: serde_json::Error) -> Error {
+    Error::invalid("data", format!("not an Attio record: {e}"))
+}
+
+/// A record as JSON, moving its parts: the same value as `serde_json::to_value(&record)`.
+pub fn record_into_value(record: wire::Record) -> Value {
+    let wire::Record {
+        id,
+        created_at,
+        web_url,
+        values,
+    } = record;
+    json!({
+        "id": {
+            "workspace_id": id.workspace_id,
+            "object_id": id.object_id,
+            "record_id": id.record_id,
+        },
+        "created_at": created_at,
+        "web_url": web_url,
+        "values": Value::Object(values),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_moved_into_json_is_what_serde_gives() {
+        for text in [
+            include_str!("../../fixtures/contact/get_person_docs.json"),
+            include_str!("../../fixtures/account/create_company_response_docs.json"),
+            include_str!("../../fixtures/deal/create_deal_response_docs.json"),
+        ] {
+            let payload: Value = serde_json::from_str(text).unwrap();
+            let record = parse_record(&payload).unwrap();
+            let by_serde = serde_json::to_value(&record).unwrap();
+            assert_eq!(record_into_value(record), by_serde);
+            assert_eq!(
+                parse_record_owned(payload.clone()).unwrap(),
+                parse_record(&payload).unwrap()
+            );
+            let mut no_url = parse_record(&payload).unwrap();
+            no_url.web_url = None;
+            assert_eq!(
+                record_into_value(no_url.clone()),
+                serde_json::to_value(&no_url).unwrap()
+            );
+        }
+        let bad = serde_json::json!({"data": {"id": 1}});
+        assert_eq!(
+            parse_record_owned(bad.clone()).unwrap_err().to_string(),
+            parse_record(&bad).unwrap_err().to_string()
+        );
+    }
 }

@@ -60,6 +60,7 @@ fn is_bare_domain(s: &str) -> bool {
 
 /// A HubSpot company payload → unified account. `website` is the Website URL, else the domain;
 /// when both are set, `domain` also travels as a custom field.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the payload there.
 pub fn account_from_wire(r: &WireRead) -> Result<Account> {
     let website = r.prop("website");
     let mut custom = r.custom_fields(CONSUMED);
@@ -84,7 +85,7 @@ pub fn account_from_wire(r: &WireRead) -> Result<Account> {
         passthrough: r.passthrough(),
         created_at: r.created_at("createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
-        raw: Some(r.raw.clone()),
+        raw: None,
     })
 }
 

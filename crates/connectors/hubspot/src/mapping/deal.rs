@@ -55,6 +55,7 @@ const STAGES: &[(&str, &str)] = &[
 ];
 
 /// A HubSpot deal payload → unified deal.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the payload there.
 pub fn deal_from_wire(r: &WireRead) -> Result<Deal> {
     let probability = r
         .prop("hs_forecast_probability")
@@ -87,7 +88,7 @@ pub fn deal_from_wire(r: &WireRead) -> Result<Deal> {
         passthrough: r.passthrough(),
         created_at: r.created_at("createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
-        raw: Some(r.raw.clone()),
+        raw: None,
     })
 }
 

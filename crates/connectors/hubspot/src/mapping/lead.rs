@@ -58,6 +58,7 @@ const STAGES: &[(&str, &str)] = &[
 
 /// A HubSpot lead payload → unified lead. `hs_lead_name` stays a custom field (it is the lead's
 /// own name, not the person's).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the payload there.
 pub fn lead_from_wire(r: &WireRead) -> Result<Lead> {
     Ok(Lead {
         id: r.id(),
@@ -82,7 +83,7 @@ pub fn lead_from_wire(r: &WireRead) -> Result<Lead> {
         passthrough: r.passthrough(),
         created_at: r.created_at("hs_createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
-        raw: Some(r.raw.clone()),
+        raw: None,
     })
 }
 

@@ -57,6 +57,7 @@ const OUTCOMES: &[(&str, &str)] = &[
 
 /// A HubSpot meeting payload → unified meeting. `start_time` is `hs_meeting_start_time`, else
 /// `hs_timestamp` (the time HubSpot files the activity at).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the payload there.
 pub fn meeting_from_wire(r: &WireRead) -> Result<Meeting> {
     let ts = |prop: &str, field: &str| -> Result<_> {
         r.prop(prop).map(|s| timestamp(field, &s)).transpose()
@@ -100,7 +101,7 @@ pub fn meeting_from_wire(r: &WireRead) -> Result<Meeting> {
         passthrough: r.passthrough(),
         created_at: r.created_at("hs_createdate")?,
         updated_at: r.updated_at("hs_lastmodifieddate")?,
-        raw: Some(r.raw.clone()),
+        raw: None,
     })
 }
 

@@ -12,14 +12,17 @@ pub mod deal;
 pub mod lead;
 pub mod meeting;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use unicrm_core::{CustomField, Error, Owner, Passthrough, Result};
 
 use crate::wire::{
-    AssociationInput, AssociationSpec, AssociationTarget, ObjectInputForCreate, SimplePublicObject,
+    AssociationBucket, AssociationInput, AssociationSpec, AssociationTarget, ObjectInputForCreate,
+    SimplePublicObject,
 };
 
 /// The HubSpot object types the unified resources live in.
@@ -204,54 +207,54 @@ impl WireWrite {
     }
 }
 
-/// A record as read: the object, plus the associations of a create body when the payload was
-/// one (create bodies carry `types[].associationTypeId` instead of named buckets).
+/// A record as read, borrowing from the payload: its id, properties and timestamps, plus the
+/// associations of a create body when the payload was one (create bodies carry
+/// `types[].associationTypeId` instead of named buckets).
+///
+/// The payload itself is not kept: [`crate::connector::record_from_wire`] copies it (or, given it
+/// by value, moves it) into the record's `raw` after mapping.
 #[derive(Debug, Clone)]
-pub struct WireRead {
-    /// The object (a create body becomes an object without id).
-    pub object: SimplePublicObject,
+pub struct WireRead<'a> {
+    /// The record id (`""` for a create body).
+    id: Cow<'a, str>,
+    /// Property values.
+    properties: Props<'a>,
+    /// `createdAt`.
+    created_at: Option<Cow<'a, str>>,
+    /// `updatedAt`.
+    updated_at: Option<Cow<'a, str>>,
     /// Associated ids per object type.
     pub associated: BTreeMap<HsObject, Vec<String>>,
     /// Whether associations were part of the payload at all (a search answer has none).
     pub has_associations: bool,
     /// Create-body associations to objects the unified record has no field for.
     pub other_associations: Vec<AssociationInput>,
-    /// The payload as received.
-    pub raw: Value,
 }
 
-impl WireRead {
+/// Property values: the payload's own `properties` object (every value checked to be a string,
+/// number, boolean or null), or an owned map (create bodies).
+#[derive(Debug, Clone)]
+enum Props<'a> {
+    Payload(Option<&'a Map<String, Value>>),
+    Owned(BTreeMap<String, Option<String>>),
+}
+
+impl<'a> WireRead<'a> {
     /// Reads a provider payload of object `obj`: a record (`id`, `properties`, …) or a create
     /// body (`properties`, `associations[]`).
-    pub fn parse(obj: HsObject, payload: &Value) -> Result<WireRead> {
+    pub fn parse(obj: HsObject, payload: &'a Value) -> Result<WireRead<'a>> {
         let invalid = |e: serde_json::Error| Error::invalid("payload", e.to_string());
         let has_id = payload.get("id").is_some_and(|v| !v.is_null());
         if has_id {
-            let object: SimplePublicObject =
-                serde_json::from_value(payload.clone()).map_err(invalid)?;
-            let mut associated: BTreeMap<HsObject, Vec<String>> = BTreeMap::new();
-            let has_associations = object.associations.is_some();
-            for (bucket, results) in object.associations.iter().flatten() {
-                let Some(to) = bucket_object(bucket) else {
-                    continue;
-                };
-                let ids = associated.entry(to).or_default();
-                for r in &results.results {
-                    if !ids.contains(&r.id) {
-                        ids.push(r.id.clone());
-                    }
-                }
+            // Read in place; anything the fast path does not take as is goes through serde, which
+            // accepts or refuses it exactly as `SimplePublicObject` always did.
+            if let Some(read) = Self::record_in_place(payload) {
+                return Ok(read);
             }
-            return Ok(WireRead {
-                object,
-                associated,
-                has_associations,
-                other_associations: Vec::new(),
-                raw: payload.clone(),
-            });
+            let object = SimplePublicObject::deserialize(payload).map_err(invalid)?;
+            return Ok(Self::from_object(object));
         }
-        let input: ObjectInputForCreate =
-            serde_json::from_value(payload.clone()).map_err(invalid)?;
+        let input = ObjectInputForCreate::deserialize(payload).map_err(invalid)?;
         let mut associated: BTreeMap<HsObject, Vec<String>> = BTreeMap::new();
         let mut other_associations = Vec::new();
         for a in &input.associations {
@@ -271,25 +274,107 @@ impl WireRead {
             }
         }
         Ok(WireRead {
-            object: SimplePublicObject {
-                id: String::new(),
-                properties: input
+            id: Cow::Borrowed(""),
+            properties: Props::Owned(
+                input
                     .properties
                     .into_iter()
                     .map(|(k, v)| (k, Some(v)))
                     .collect(),
-                created_at: None,
-                updated_at: None,
-                archived: false,
-                archived_at: None,
-                associations: None,
-                url: None,
-            },
+            ),
+            created_at: None,
+            updated_at: None,
             has_associations: !input.associations.is_empty(),
             associated,
             other_associations,
-            raw: payload.clone(),
         })
+    }
+
+    /// A record payload read without copying it, when every field has the shape HubSpot sends
+    /// (`None` otherwise: the caller falls back to serde for the exact answer or error).
+    fn record_in_place(payload: &'a Value) -> Option<WireRead<'a>> {
+        let o = payload.as_object()?;
+        let id = match o.get("id")? {
+            Value::String(s) => Cow::Borrowed(s.as_str()),
+            Value::Number(n) => Cow::Owned(n.to_string()),
+            _ => return None,
+        };
+        let properties = match o.get("properties") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => {
+                let scalar = |v: &Value| {
+                    matches!(
+                        v,
+                        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null
+                    )
+                };
+                if !m.values().all(scalar) {
+                    return None;
+                }
+                Some(m)
+            }
+            Some(_) => return None,
+        };
+        let text = |key: &str| match o.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(Cow::Borrowed(s.as_str()))),
+            Some(_) => None,
+        };
+        let created_at = text("createdAt")?;
+        let updated_at = text("updatedAt")?;
+        text("archivedAt")?;
+        text("url")?;
+        if !matches!(o.get("archived"), None | Some(Value::Bool(_))) {
+            return None;
+        }
+        let buckets = match o.get("associations") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(BTreeMap::<String, AssociationBucket>::deserialize(v).ok()?),
+        };
+        let mut read = WireRead {
+            id,
+            properties: Props::Payload(properties),
+            created_at,
+            updated_at,
+            associated: BTreeMap::new(),
+            has_associations: buckets.is_some(),
+            other_associations: Vec::new(),
+        };
+        read.add_buckets(buckets.iter().flatten());
+        Some(read)
+    }
+
+    /// A record deserialized by serde (the payloads the fast path leaves alone).
+    fn from_object(object: SimplePublicObject) -> WireRead<'a> {
+        let mut read = WireRead {
+            id: Cow::Owned(object.id),
+            properties: Props::Owned(object.properties),
+            created_at: object.created_at.map(Cow::Owned),
+            updated_at: object.updated_at.map(Cow::Owned),
+            associated: BTreeMap::new(),
+            has_associations: object.associations.is_some(),
+            other_associations: Vec::new(),
+        };
+        read.add_buckets(object.associations.iter().flatten());
+        read
+    }
+
+    /// Collects the associated ids of a record's `associations` buckets (each id once).
+    fn add_buckets<'b>(
+        &mut self,
+        buckets: impl Iterator<Item = (&'b String, &'b AssociationBucket)>,
+    ) {
+        for (bucket, results) in buckets {
+            let Some(to) = bucket_object(bucket) else {
+                continue;
+            };
+            let ids = self.associated.entry(to).or_default();
+            for r in &results.results {
+                if !ids.contains(&r.id) {
+                    ids.push(r.id.clone());
+                }
+            }
+        }
     }
 
     /// Passthrough keeping what has no unified field: the create-body associations to other
@@ -304,19 +389,24 @@ impl WireRead {
         p
     }
 
+    /// A property's value as HubSpot's text (`None` when absent or null).
+    fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        match &self.properties {
+            Props::Payload(m) => scalar_text(m.as_ref()?.get(name)?),
+            Props::Owned(m) => m.get(name)?.as_deref().map(Cow::Borrowed),
+        }
+    }
+
     /// A non-empty property value.
     pub fn prop(&self, name: &str) -> Option<String> {
-        self.object
-            .properties
-            .get(name)
-            .and_then(|v| v.as_deref())
+        self.text(name)
             .filter(|s| !s.is_empty())
-            .map(str::to_owned)
+            .map(Cow::into_owned)
     }
 
     /// The record id, `None` for a create body.
     pub fn id(&self) -> Option<String> {
-        (!self.object.id.is_empty()).then(|| self.object.id.clone())
+        (!self.id.is_empty()).then(|| self.id.to_string())
     }
 
     /// Associated ids of `to`: `None` when the payload had no associations at all.
@@ -334,17 +424,23 @@ impl WireRead {
 
     /// `createdAt` (falling back to the creation property).
     pub fn created_at(&self, prop: &str) -> Result<Option<DateTime<Utc>>> {
-        match self.object.created_at.clone().or_else(|| self.prop(prop)) {
-            Some(s) => timestamp("created_at", &s).map(Some),
-            None => Ok(None),
+        match self.created_at.as_deref() {
+            Some(s) => timestamp("created_at", s).map(Some),
+            None => match self.prop(prop) {
+                Some(s) => timestamp("created_at", &s).map(Some),
+                None => Ok(None),
+            },
         }
     }
 
     /// `updatedAt` (falling back to the modification property).
     pub fn updated_at(&self, prop: &str) -> Result<Option<DateTime<Utc>>> {
-        match self.object.updated_at.clone().or_else(|| self.prop(prop)) {
-            Some(s) => timestamp("updated_at", &s).map(Some),
-            None => Ok(None),
+        match self.updated_at.as_deref() {
+            Some(s) => timestamp("updated_at", s).map(Some),
+            None => match self.prop(prop) {
+                Some(s) => timestamp("updated_at", &s).map(Some),
+                None => Ok(None),
+            },
         }
     }
 
@@ -355,15 +451,34 @@ impl WireRead {
 
     /// Every property not in `consumed` (nor HubSpot's bookkeeping), as custom fields.
     pub fn custom_fields(&self, consumed: &[&str]) -> Vec<CustomField> {
-        self.object
-            .properties
-            .iter()
-            .filter(|(k, _)| !consumed.contains(&k.as_str()) && !BOOKKEEPING.contains(&k.as_str()))
-            .filter_map(|(k, v)| {
-                v.as_ref()
-                    .map(|v| CustomField::named(k.clone(), Value::String(v.clone())))
-            })
-            .collect()
+        let keep = |k: &str| !consumed.contains(&k) && !BOOKKEEPING.contains(&k);
+        let field = |k: &str, v: Cow<'_, str>| {
+            CustomField::named(k.to_owned(), Value::String(v.into_owned()))
+        };
+        match &self.properties {
+            Props::Payload(None) => Vec::new(),
+            Props::Payload(Some(m)) => m
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .filter_map(|(k, v)| scalar_text(v).map(|v| field(k, v)))
+                .collect(),
+            Props::Owned(m) => m
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .filter_map(|(k, v)| v.as_deref().map(|v| field(k, Cow::Borrowed(v))))
+                .collect(),
+        }
+    }
+}
+
+/// A property value as HubSpot's text: strings as they are, numbers and booleans stringified
+/// (as `SimplePublicObject`'s reader does), `null` (or anything else) as no value.
+fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        _ => None,
     }
 }
 
@@ -476,6 +591,76 @@ mod tests {
         let r = WireRead::parse(HsObject::Contacts, &payload).unwrap();
         assert_eq!(r.ids(HsObject::Companies), Some(vec!["9001".to_owned()]));
         assert_eq!(r.id(), None);
+    }
+
+    /// What the reader gives for `payload`, through the in-place reader (when it takes it) and
+    /// through serde's `SimplePublicObject` (the reference), mapped as a contact.
+    fn both_readers(payload: &Value) -> (Option<String>, String) {
+        let map = |r: &WireRead| format!("{:?}", contact::contact_from_wire(r));
+        let fast = WireRead::record_in_place(payload).map(|r| map(&r));
+        let reference = match SimplePublicObject::deserialize(payload) {
+            Ok(o) => map(&WireRead::from_object(o)),
+            Err(e) => format!("error: {e}"),
+        };
+        (fast, reference)
+    }
+
+    #[test]
+    fn the_in_place_reader_reads_as_serde_does() {
+        let full: Value = serde_json::from_str(include_str!(
+            "../../fixtures/contact/get_response_full.json"
+        ))
+        .unwrap();
+        let mut cases = vec![full.clone()];
+        for (key, value) in [
+            ("id", json!(512)),
+            ("createdAt", Value::Null),
+            ("updatedAt", json!("")),
+            ("properties", Value::Null),
+            ("associations", Value::Null),
+            ("associations", json!({})),
+            ("archived", json!(true)),
+        ] {
+            let mut c = full.clone();
+            c[key] = value;
+            cases.push(c);
+        }
+        let mut typed = full.clone();
+        typed["properties"]["num_employees"] = json!(12.5);
+        typed["properties"]["hs_is_unworked"] = json!(false);
+        typed["properties"]["lastname"] = Value::Null;
+        typed["properties"]["firstname"] = json!("");
+        cases.push(typed);
+        for c in &cases {
+            let (fast, reference) = both_readers(c);
+            assert_eq!(fast.as_deref(), Some(reference.as_str()), "{c}");
+        }
+        // Shapes serde refuses are left to serde, so the error stays its own.
+        for (key, value) in [
+            ("id", json!(true)),
+            ("archived", Value::Null),
+            ("createdAt", json!(1)),
+            ("url", json!({})),
+            ("properties", json!([])),
+            (
+                "associations",
+                json!({"companies": {"results": [{"id": null}]}}),
+            ),
+        ] {
+            let mut c = full.clone();
+            c[key] = value;
+            let (fast, reference) = both_readers(&c);
+            assert_eq!(fast, None, "{c}");
+            assert!(reference.starts_with("error: "), "{reference}");
+            let e = WireRead::parse(HsObject::Contacts, &c).unwrap_err();
+            assert_eq!(
+                format!("error: {}", e),
+                reference.replace("error: ", "error: payload: ")
+            );
+        }
+        let mut nested = full;
+        nested["properties"]["email"] = json!({"a": 1});
+        assert_eq!(both_readers(&nested).0, None);
     }
 
     #[test]
