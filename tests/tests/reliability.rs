@@ -273,7 +273,7 @@ async fn thirty_percent_faults_keyed_creates_yield_exactly_n_records() {
                         counts.succeeded.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
-                    429 => {
+                    429 if !replayed => {
                         counts.retried_429.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }

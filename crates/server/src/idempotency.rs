@@ -163,7 +163,7 @@ impl Owned {
     {
         let task = tokio::spawn(async move {
             let result = call.await;
-            let (status, body, error) = match result {
+            let (mut status, body, error) = match result {
                 Ok((s, b)) => (s, b, None),
                 Err(e) => {
                     let (s, b) = e.body();
@@ -175,7 +175,13 @@ impl Owned {
             let mut body = body;
             if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
                 // The provider accepted a write before the failure: repeating the call could
-                // duplicate it, so this answer is kept for the key like any other.
+                // duplicate it, so this answer is kept for the key like any other — as a 502
+                // (a partial failure behind the gateway), never a 429 inviting a retry that
+                // would only replay it.
+                status = 502;
+                if body.get("statusCode").is_some() {
+                    body["statusCode"] = Value::from(status);
+                }
                 let msg = body["message"].as_str().unwrap_or_default().to_owned();
                 body["message"] = Value::String(format!(
                     "the provider accepted the write ({write}) but a later call failed, so it is not repeated for this Idempotency-Key; check the record before retrying with a new key: {msg}"
