@@ -203,7 +203,11 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                     for a in all {
                         println!(
                             "{:<38}{:<38}{:<12}{:<6}{}",
-                            a.id, a.project_id, a.provider, a.environment, a.end_user_id
+                            a.id,
+                            a.project_id,
+                            a.provider,
+                            a.environment.to_string(),
+                            a.end_user_id
                         );
                     }
                 }
@@ -218,6 +222,7 @@ pub fn serve(
     database_url: &str,
     bind: SocketAddr,
     sandbox_url: Option<String>,
+    config: Config,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -239,7 +244,7 @@ pub fn serve(
                 (running.url(), Some(running))
             }
         };
-        let gateway = Gateway::new(store, Config::default().sandbox_url(sandbox_url));
+        let gateway = Gateway::new(store, config.sandbox_url(sandbox_url));
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

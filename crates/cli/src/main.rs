@@ -70,6 +70,14 @@ enum Command {
         /// emulators run in-process on an ephemeral loopback port.
         #[arg(long)]
         sandbox_url: Option<String>,
+        /// Timeout of one provider call (`30s`, `1500ms`); past it the answer is a 504 naming
+        /// the provider.
+        #[arg(long, default_value = "30s", value_parser = parse_duration)]
+        provider_timeout: std::time::Duration,
+        /// Count each linked account's provider calls in the store, so the per-account quota
+        /// holds across every gateway process sharing one PostgreSQL.
+        #[arg(long, env = "UNICRM_SHARED_RATE_LIMIT")]
+        shared_rate_limit: bool,
     },
     /// Create and list projects (each owns a live and a test key).
     Projects {
@@ -134,9 +142,19 @@ fn main() -> anyhow::Result<()> {
             ))?;
             Ok(())
         }
-        Command::Serve { bind, sandbox_url } => {
-            gateway::serve(&cli.database_url, bind, sandbox_url)
-        }
+        Command::Serve {
+            bind,
+            sandbox_url,
+            provider_timeout,
+            shared_rate_limit,
+        } => gateway::serve(
+            &cli.database_url,
+            bind,
+            sandbox_url,
+            unicrm_server::Config::default()
+                .provider_timeout(provider_timeout)
+                .shared_rate_limit(shared_rate_limit),
+        ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
         Command::Export(args) => export::run(&cli.database_url, args),
@@ -213,4 +231,27 @@ fn map(provider: &str, resource: &str, from: From, to: To) -> anyhow::Result<()>
     }?;
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// `30s`, `1500ms`, `2m` or plain seconds (`30`, `0.5`).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 1500ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} (ms, s or m)")),
+    };
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err("must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }

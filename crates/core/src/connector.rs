@@ -49,6 +49,9 @@ pub struct ConnectorInfo {
     pub auth: &'static [AuthKind],
     /// Base URL of the real provider API.
     pub default_base_url: &'static str,
+    /// The provider's published per-account quota: at most `.0` calls per `.1`. `None` when the
+    /// provider publishes none (the gateway then does not throttle itself).
+    pub rate_limit: Option<(u32, std::time::Duration)>,
 }
 
 impl ConnectorInfo {
@@ -66,7 +69,14 @@ impl ConnectorInfo {
             capabilities,
             auth,
             default_base_url,
+            rate_limit: None,
         }
+    }
+
+    /// Declares the provider's published per-account quota: `calls` per `per`.
+    pub const fn with_rate_limit(mut self, calls: u32, per: std::time::Duration) -> Self {
+        self.rate_limit = Some((calls, per));
+        self
     }
 
     /// The capability entry of `resource`, if the connector handles it at all.

@@ -264,7 +264,11 @@ impl Context {
                 Err(Attempt::Failed(e)) => (idempotent && e.is_temporary(), None),
             };
             let delay = self.retry.delay(attempt, hint);
+            // A provider asking for a longer wait than we would sleep: answer now (the caller
+            // gets RateLimited with the provider's Retry-After) instead of retrying early.
+            let too_long = hint.is_some_and(|h| h > self.retry.max_delay);
             if !retry
+                || too_long
                 || attempt >= self.retry.max_attempts
                 || started.elapsed() + delay > self.retry.max_total
             {

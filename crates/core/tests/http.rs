@@ -81,6 +81,32 @@ async fn reads_are_retried_honouring_retry_after() {
     );
 }
 
+async fn long_wait(State(h): State<Hits>) -> (StatusCode, HeaderMap, String) {
+    h.0.fetch_add(1, Ordering::SeqCst);
+    let mut headers = HeaderMap::new();
+    headers.insert("retry-after", "3600".parse().unwrap());
+    (StatusCode::TOO_MANY_REQUESTS, headers, "{}".into())
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_we_would_wait_is_answered_at_once() {
+    let hits = Hits::default();
+    let app = Router::new()
+        .route("/wait", get(long_wait))
+        .with_state(hits.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let t = Instant::now();
+    let resp = cx(&format!("http://{addr}"))
+        .send(ProviderRequest::get("test", format!("http://{addr}/wait")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 429);
+    assert_eq!(hits.0.load(Ordering::SeqCst), 1, "not retried early");
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
 #[tokio::test]
 async fn retries_are_bounded() {
     let hits = Hits::default();

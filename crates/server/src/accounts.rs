@@ -89,10 +89,20 @@ fn check_mapping(m: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_credentials(c: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    split_credentials(&CredentialPairs(c.clone()))
-        .map(|_| ())
-        .map_err(|e| ApiError::new(D, e))
+fn check_credentials(
+    gw: &Gateway,
+    env: Environment,
+    provider: &str,
+    c: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let pairs = CredentialPairs(c.clone());
+    split_credentials(&pairs).map_err(|e| ApiError::new(D, e))?;
+    if env == Environment::Live {
+        let connector = gw.connector(D, "provider", provider)?;
+        crate::hosts::check_live_urls(provider, connector.info().default_base_url, &pairs)
+            .map_err(|e| ApiError::new(D, e))?;
+    }
+    Ok(())
 }
 
 /// `POST /api/v1/accounts`: links an account in the key's environment.
@@ -120,7 +130,7 @@ pub async fn create(
                 n
             }
             (_, Some(c)) if !c.is_empty() => {
-                check_credentials(&c)?;
+                check_credentials(&gw, caller.env, &b.provider, &c)?;
                 NewAccount {
                     project_id: caller.project.id.clone(),
                     end_user_id: b.end_user_id,
@@ -214,14 +224,19 @@ pub async fn update(
     async {
         let caller = caller(&gw, &headers).await?;
         // Visibility first: another project's or environment's account is "not found".
-        gw.account_by_id(D, &caller, &id).await?;
+        let existing = gw.account_by_id(D, &caller, &id).await?;
         let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
         let b: UpdateBody = dialect::parse_json(&bytes).map_err(|e| ApiError::new(D, e))?;
         if let Some(m) = &b.field_mapping {
             check_mapping(m)?;
         }
         if let Some(c) = &b.credentials {
-            check_credentials(c)?;
+            check_credentials(
+                &gw,
+                existing.account.environment,
+                &existing.account.provider,
+                c,
+            )?;
         }
         let updated = gw
             .store()

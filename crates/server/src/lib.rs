@@ -20,8 +20,11 @@
 pub mod accounts;
 pub mod crypto;
 pub mod error;
+pub mod hosts;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
+pub mod reliability;
 pub mod request;
 pub mod routes;
 pub mod state;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
-use unicrm_core::limit::RetryPolicy;
+use unicrm_core::limit::{RateLimiter, RetryPolicy};
 use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
 
 /// A linked account ready for calls: decrypted, split into connector credentials and settings.
@@ -123,6 +123,14 @@ pub struct Config {
     /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
     /// long `Retry-After` is answered as a 429 at once rather than slept through.
     pub retry: RetryPolicy,
+    /// Per-account quota of test-mode (sandbox) accounts, `calls` per `per`; `None`: not
+    /// throttled (the sandbox publishes no quota). Live accounts use the connector's
+    /// [`unicrm_core::ConnectorInfo::rate_limit`].
+    pub sandbox_rate_limit: Option<(u32, Duration)>,
+    /// Also count each account's calls in the store (fixed windows of the quota's length), so
+    /// the quota holds across every gateway process on one PostgreSQL. One store round trip
+    /// per call; off by default (one process needs only its in-memory token buckets).
+    pub shared_rate_limit: bool,
 }
 
 impl Default for Config {
@@ -135,6 +143,8 @@ impl Default for Config {
             retry: RetryPolicy::new(3, Duration::from_millis(200))
                 .max_delay(Duration::from_secs(2))
                 .max_total(Duration::from_secs(5)),
+            sandbox_rate_limit: None,
+            shared_rate_limit: false,
         }
     }
 }
@@ -158,6 +168,24 @@ impl Config {
         self
     }
 
+    /// Sets the timeout of one provider call.
+    pub fn provider_timeout(mut self, timeout: Duration) -> Self {
+        self.provider_timeout = timeout;
+        self
+    }
+
+    /// Throttles test-mode accounts to `calls` per `per` each.
+    pub fn sandbox_rate_limit(mut self, calls: u32, per: Duration) -> Self {
+        self.sandbox_rate_limit = Some((calls, per));
+        self
+    }
+
+    /// Counts each account's calls in the store too (the quota holds across processes).
+    pub fn shared_rate_limit(mut self, on: bool) -> Self {
+        self.shared_rate_limit = on;
+        self
+    }
+
     /// Sets the body limit.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
@@ -177,6 +205,10 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     caches: Caches,
     refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    limiters: std::sync::Mutex<HashMap<String, RateLimiter>>,
+    /// This process's name in the store's leases.
+    instance: String,
+    requests: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -236,6 +268,9 @@ impl Gateway {
                 http: unicrm_core::context::default_http_client(),
                 caches: Caches::default(),
                 refresh_locks: Default::default(),
+                limiters: Default::default(),
+                instance: uuid::Uuid::new_v4().simple().to_string(),
+                requests: Default::default(),
             }),
         }
     }
@@ -479,10 +514,18 @@ impl Gateway {
                     })
                 }
             },
-            Environment::Live => entry
-                .base_url
-                .clone()
-                .unwrap_or_else(|| connector.info().default_base_url.to_owned()),
+            Environment::Live => {
+                // Accounts linked before the check existed are checked on use too.
+                crate::hosts::check_live_urls(
+                    &a.provider,
+                    connector.info().default_base_url,
+                    &a.credentials,
+                )?;
+                entry
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| connector.info().default_base_url.to_owned())
+            }
         };
         let mut cx = Context::new(base, entry.credentials.clone())
             .with_http(self.inner.http.clone())
@@ -490,6 +533,9 @@ impl Gateway {
             .sandboxed(a.environment == Environment::Test)
             .with_timeout(self.inner.config.provider_timeout)
             .with_retry(self.inner.config.retry);
+        if let Some(l) = self.limiter(entry, connector) {
+            cx = cx.with_limiter(l);
+        }
         for (k, v) in &entry.settings {
             cx = cx.with_setting(k, v);
         }
@@ -502,11 +548,12 @@ impl Gateway {
     /// When the account's OAuth access token is expired or about to (within a minute) and the
     /// credentials can be refreshed, refreshes them through the connector, stores the new ones
     /// (a rotated refresh token must not be lost) and answers the context with them. One refresh
-    /// at a time per account in this process.
+    /// at a time per account: an in-process mutex, then a lease row in the store so this holds
+    /// across gateway processes too. A refused refresh token is a 401 asking to re-link.
     pub async fn refresh_if_due(
         &self,
         target: &Target,
-        mut cx: Context,
+        cx: Context,
     ) -> unicrm_core::Result<Context> {
         let due = |c: &Credentials| {
             c.refresh_token.is_some()
@@ -526,18 +573,85 @@ impl Gateway {
             map.entry(account.id.clone()).or_default().clone()
         };
         let _guard = lock.lock().await;
-        // Another request may have refreshed meanwhile: use what the store has now.
-        if let Ok(Some(current)) = self.inner.store.account(&account.id).await {
-            if let Ok((creds, _, _)) = split_credentials(&current.credentials) {
+        // Across processes: a lease row in the store (held at most a provider timeout plus
+        // slack, so a process dying mid-refresh does not block the account for long).
+        let lease = format!("refresh:{}", account.id);
+        let lease_ttl = self.inner.config.provider_timeout + Duration::from_secs(10);
+        let deadline = Instant::now() + lease_ttl;
+        loop {
+            match self
+                .inner
+                .store
+                .try_lease(&lease, &self.inner.instance, lease_ttl)
+                .await
+            {
+                Ok(true) => break,
+                Ok(false) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(25)).await
+                }
+                Ok(false) => {
+                    return Err(Error::Timeout {
+                        provider: account.provider.clone(),
+                        after: lease_ttl,
+                    })
+                }
+                Err(e) => return Err(Error::Internal(format!("refresh lease: {e}"))),
+            }
+        }
+        let result = self.refresh_leased(target, cx, due).await;
+        if let Err(e) = self
+            .inner
+            .store
+            .release_lease(&lease, &self.inner.instance)
+            .await
+        {
+            tracing::warn!(error = %e, "could not release a refresh lease (it expires on its own)");
+        }
+        result
+    }
+
+    async fn refresh_leased(
+        &self,
+        target: &Target,
+        mut cx: Context,
+        due: impl Fn(&Credentials) -> bool,
+    ) -> unicrm_core::Result<Context> {
+        let account = &target.entry.account;
+        // Another request (or process) may have refreshed meanwhile: use what the store has now.
+        let current = self
+            .inner
+            .store
+            .account(&account.id)
+            .await
+            .map_err(|e| Error::Internal(format!("reading the account: {e}")))?;
+        let previous = match current {
+            Some(current) => {
+                let (creds, _, _) = split_credentials(&current.credentials)?;
                 if !due(&creds) {
                     self.invalidate_account(&account.id);
                     cx.credentials = creds;
                     return Ok(cx);
                 }
+                cx.credentials = creds;
+                current.credentials
             }
-        }
-        let fresh = target.connector.refresh_credentials(&cx).await?;
-        let pairs = join_credentials(&fresh, &account.credentials);
+            None => account.credentials.clone(),
+        };
+        let fresh = match target.connector.refresh_credentials(&cx).await {
+            Ok(f) => f,
+            Err(e) if matches!(e.http_status(), 400 | 401 | 403 | 422) => {
+                tracing::warn!(account = %account.id, provider = %account.provider, "the provider refused the refresh token");
+                return Err(Error::Unauthorized {
+                    message: format!(
+                        "{} refused the refresh token of linked account {} (revoked or expired): re-link the account (PATCH /api/v1/accounts/{} with new credentials, or `unicrm accounts link`)",
+                        account.provider, account.id, account.id
+                    ),
+                    provider: None,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let pairs = join_credentials(&fresh, &previous);
         self.inner
             .store
             .update_account(&account.project_id, &account.id, Some(pairs), None)
@@ -549,14 +663,95 @@ impl Gateway {
         Ok(cx)
     }
 
-    /// The context of a call on `target`: [`Gateway::context`], then [`Gateway::refresh_if_due`].
+    /// The context of a call on `target`: [`Gateway::context`], the shared rate budget when
+    /// configured, then [`Gateway::refresh_if_due`].
     pub async fn call_context(
         &self,
         target: &Target,
         recorder: Option<Recorder>,
     ) -> unicrm_core::Result<Context> {
         let cx = self.context(&target.entry, &*target.connector, recorder)?;
+        self.shared_budget(target).await?;
         self.refresh_if_due(target, cx).await
+    }
+
+    /// The quota of `entry`: the connector's for live accounts, the configured one for sandbox
+    /// accounts.
+    pub fn quota(
+        &self,
+        entry: &AccountEntry,
+        connector: &dyn Connector,
+    ) -> Option<(u32, Duration)> {
+        match entry.account.environment {
+            Environment::Live => connector.info().rate_limit,
+            Environment::Test => self.inner.config.sandbox_rate_limit,
+        }
+    }
+
+    /// The token bucket of `entry`'s account (one per linked account, kept across requests),
+    /// when it has a quota.
+    fn limiter(&self, entry: &AccountEntry, connector: &dyn Connector) -> Option<RateLimiter> {
+        let (calls, per) = self.quota(entry, connector)?;
+        let mut map = self.inner.limiters.lock().ok()?;
+        Some(
+            map.entry(entry.account.id.clone())
+                .or_insert_with(|| RateLimiter::new(calls, per))
+                .clone(),
+        )
+    }
+
+    /// With [`Config::shared_rate_limit`]: counts this call in the account's window in the
+    /// store, waiting for the next window when it is full; a wait longer than the retry budget
+    /// is answered as a 429 with the time to wait.
+    async fn shared_budget(&self, target: &Target) -> unicrm_core::Result<()> {
+        if !self.inner.config.shared_rate_limit {
+            return Ok(());
+        }
+        let Some((calls, per)) = self.quota(&target.entry, &*target.connector) else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        loop {
+            let (count, ends_ms) = self
+                .inner
+                .store
+                .count_call(&target.entry.account.id, per)
+                .await
+                .map_err(|e| Error::Internal(format!("rate window: {e}")))?;
+            if count <= i64::from(calls) {
+                return Ok(());
+            }
+            let wait = Duration::from_millis(
+                u64::try_from(ends_ms - crate::reliability::now_ms()).unwrap_or(0) + 1,
+            );
+            if started.elapsed() + wait > self.inner.config.retry.max_total {
+                return Err(Error::RateLimited {
+                    retry_after: Some(wait),
+                    message: format!(
+                        "linked account {} used its quota of {calls} calls per {per:?} to {}",
+                        target.entry.account.id, target.entry.account.provider
+                    ),
+                    provider: None,
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Purges expired idempotency records now and then (every 1024th keyed request).
+    pub fn maybe_purge(&self) {
+        let n = self
+            .inner
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 1024 == 0 {
+            let store = self.inner.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.purge_expired().await {
+                    tracing::warn!(error = %e, "purging expired idempotency records failed");
+                }
+            });
+        }
     }
 
     /// Resolves the target of a call and builds its context.

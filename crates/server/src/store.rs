@@ -18,8 +18,14 @@ use std::path::PathBuf;
 use unicrm_core::model::format_timestamp;
 
 /// The migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "reliability",
+        include_str!("../migrations/0002_reliability.sql"),
+    ),
+];
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -264,6 +270,12 @@ impl Store {
             })
             .connect(url)
             .await?;
+        if backend == Backend::Sqlite && !memory {
+            // Readers do not block the writer (several gateway tasks share the file).
+            sqlx::raw_sql("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await?;
+        }
         let store = Store { pool, key, backend };
         store.migrate().await?;
         Ok(store)
@@ -580,6 +592,11 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// The pool (for the reliability tables in [`crate::reliability`]).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Whether the store has no project yet.

@@ -1,6 +1,7 @@
 //! Dialect "unified": `/unified/crm/…` as StackOne's CRM API, Basic keys, `x-account-id`.
 
 use crate::error::ApiError;
+use crate::idempotency::{self, Begin};
 use crate::ops::{self, Op, Outcome};
 use crate::request::{self, Query};
 use crate::state::{Caller, Gateway, Target};
@@ -128,16 +129,21 @@ async fn call(
     raw_query: Option<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (_caller, target) = caller_and_account(&gw, &headers).await?;
+    let (caller, target) = caller_and_account(&gw, &headers).await?;
     let resource = resource(&res)?;
+    let path = match &id {
+        Some(id) => format!("/unified/crm/{res}/{id}"),
+        None => format!("/unified/crm/{res}"),
+    };
     let mut q = Query::parse(D, raw_query.as_deref())?;
     let raw = q.bool("raw")?;
     let fields = take_fields(&mut q);
     let _ = q.take("include"); // custom fields are always included
+    let mut bytes = bytes::Bytes::new();
     let op = match (&method, id) {
         (&Method::POST, None) => {
             q.finish()?;
-            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
             Op::Create(
                 dialect::unified::parse_request(resource, &bytes)
                     .map_err(|e| ApiError::new(D, e))?,
@@ -154,7 +160,7 @@ async fn call(
         }
         (&Method::PATCH, Some(id)) => {
             q.finish()?;
-            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
             Op::Update(
                 id,
                 dialect::unified::parse_request(resource, &bytes)
@@ -173,7 +179,47 @@ async fn call(
             ))
         }
     };
-    let recorder = raw.then(Recorder::new);
+    let key = match op {
+        Op::Create(_) | Op::Update(..) => idempotency::key_of(D, &headers)?,
+        _ => None,
+    };
+    let fp = idempotency::fingerprint(&method, &path, raw_query.as_deref(), &bytes);
+    let begin = idempotency::begin(
+        &gw,
+        D,
+        key,
+        &caller.project.id,
+        &target.entry.account.id,
+        &fp,
+    )
+    .await?;
+    // A keyed call records its provider calls, to know whether a write reached the provider.
+    let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
+    let run = execute(
+        gw.clone(),
+        target,
+        resource,
+        op,
+        recorder.clone(),
+        raw,
+        fields,
+    );
+    match begin {
+        Begin::Replay(r) => Ok(r),
+        Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
+        Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
+    }
+}
+
+async fn execute(
+    gw: Gateway,
+    target: Target,
+    resource: Resource,
+    op: Op,
+    recorder: Option<Recorder>,
+    raw: bool,
+    fields: Option<Vec<String>>,
+) -> Result<(u16, Value), ApiError> {
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
@@ -196,8 +242,10 @@ async fn call(
         }
         Outcome::Deleted(id) => json!({"data": {"id": id, "remote_id": id, "deleted": true}}),
     };
-    add_raw(&mut body, recorder);
-    Ok(Json(body).into_response())
+    if raw {
+        add_raw(&mut body, recorder);
+    }
+    Ok((200, body))
 }
 
 fn add_raw(body: &mut Value, recorder: Option<Recorder>) {

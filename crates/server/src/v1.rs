@@ -2,14 +2,14 @@
 //! `{success, statusCode, message, data: {data}}` envelope.
 
 use crate::error::ApiError;
+use crate::idempotency::{self, Begin};
 use crate::ops::{self, Op, Outcome};
 use crate::request::{self, Query};
-use crate::state::Gateway;
+use crate::state::{Gateway, Target};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{json, Value};
 use unicrm_core::dialect::{self, v1, Dialect};
 use unicrm_core::{ListQuery, Recorder, Resource};
@@ -69,16 +69,21 @@ async fn call(
     let key = request::api_key(D, &headers)?;
     let caller = gw.authenticate(D, &key).await?;
     let resource = resource(&res)?;
+    let path = match &id {
+        Some(id) => format!("/api/v1/{res}/{id}"),
+        None => format!("/api/v1/{res}"),
+    };
     let mut q = Query::parse(D, raw_query.as_deref())?;
     let provider = q.required("provider")?;
     let end_user = q.required("endUserId")?;
     let raw = q.bool("raw")?;
     // An unknown provider is refused before anything is linked.
     gw.connector(D, "provider", &provider)?;
+    let mut bytes = bytes::Bytes::new();
     let op = match (&method, id) {
         (&Method::POST, None) => {
             q.finish()?;
-            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
             Op::Create(
                 dialect::v1::parse_request(resource, &bytes).map_err(|e| ApiError::new(D, e))?,
             )
@@ -98,7 +103,7 @@ async fn call(
         }
         (&Method::PATCH, Some(id)) => {
             q.finish()?;
-            let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
+            bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
             Op::Update(
                 id,
                 dialect::v1::parse_request(resource, &bytes).map_err(|e| ApiError::new(D, e))?,
@@ -120,7 +125,39 @@ async fn call(
         .account_for_user(D, &caller, &provider, &end_user)
         .await?;
     let target = gw.target(D, entry)?;
-    let recorder = raw.then(Recorder::new);
+    let key = match op {
+        Op::Create(_) | Op::Update(..) => idempotency::key_of(D, &headers)?,
+        _ => None,
+    };
+    let fp = idempotency::fingerprint(&method, &path, raw_query.as_deref(), &bytes);
+    let begin = idempotency::begin(
+        &gw,
+        D,
+        key,
+        &caller.project.id,
+        &target.entry.account.id,
+        &fp,
+    )
+    .await?;
+    // A keyed call records its provider calls, to know whether a write reached the provider.
+    let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
+    let run = execute(gw.clone(), target, resource, op, recorder.clone(), raw);
+    match begin {
+        Begin::Replay(r) => Ok(r),
+        Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
+        Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
+    }
+}
+
+async fn execute(
+    gw: Gateway,
+    target: Target,
+    resource: Resource,
+    op: Op,
+    recorder: Option<Recorder>,
+    raw: bool,
+) -> Result<(u16, Value), ApiError> {
+    let create = matches!(op, Op::Create(_));
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
@@ -130,7 +167,7 @@ async fn call(
         .map_err(|e| ApiError::new(D, e))?;
     let (status, mut body) = match outcome {
         Outcome::One(r) => {
-            let status = if method == Method::POST { 201 } else { 200 };
+            let status = if create { 201 } else { 200 };
             (status, v1::envelope(status, v1::render(&r)))
         }
         Outcome::Many(page) => {
@@ -147,9 +184,8 @@ async fn call(
         }
         Outcome::Deleted(id) => (200, v1::envelope(200, json!({"id": id, "deleted": true}))),
     };
-    if let Some(r) = recorder {
+    if let Some(r) = recorder.filter(|_| raw) {
         body["data"]["raw"] = serde_json::to_value(r.calls()).unwrap_or(Value::Null);
     }
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    Ok((code, Json(body)).into_response())
+    Ok((status, body))
 }

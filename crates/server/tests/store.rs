@@ -134,9 +134,13 @@ async fn credentials_are_encrypted_at_rest() {
         })
         .await
         .unwrap();
-    drop(store);
-    let bytes = std::fs::read(dir.join("t.db")).unwrap();
+    // Everything on disk: the database and its WAL.
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
     let hay = String::from_utf8_lossy(&bytes);
+    assert!(hay.contains(&a.id), "the account row is not on disk");
     assert!(
         !hay.contains("pat-very-secret-token"),
         "credentials stored in clear"

@@ -463,7 +463,10 @@ async fn create_record(
         for a in attrs {
             values.insert(a.slug.to_owned(), json!([]));
         }
-        let written = ws.write_values(&object, &mut values, input, Mode::Create, None, now)?;
+        let mut written = ws.write_values(&object, &mut values, input, Mode::Create, None, now)?;
+        if object == PEOPLE {
+            ws.company_from_email(&mut values, &mut written, now);
+        }
         for a in attrs.iter().filter(|a| a.required) {
             if values
                 .get(a.slug)
@@ -1074,6 +1077,68 @@ impl Workspace<'_> {
             }
         }
         Ok(written)
+    }
+
+    /// "When creating a person, a related company record will automatically be generated or
+    /// matched based on the domain of the person's email address": a person created without a
+    /// company is linked to the company with its first e-mail's domain, created when missing
+    /// (free-mail domains excepted).
+    fn company_from_email(
+        &self,
+        values: &mut Map<String, Value>,
+        written: &mut Vec<(&'static str, Vec<String>)>,
+        now: DateTime<Utc>,
+    ) {
+        const FREE_MAIL: &[&str] = &[
+            "gmail.com",
+            "googlemail.com",
+            "yahoo.com",
+            "hotmail.com",
+            "outlook.com",
+            "icloud.com",
+            "aol.com",
+            "proton.me",
+            "protonmail.com",
+            "gmx.de",
+            "web.de",
+        ];
+        let has_company = values
+            .get("company")
+            .and_then(Value::as_array)
+            .is_some_and(|v| !v.is_empty());
+        let Some(domain) = values["email_addresses"][0]["email_domain"]
+            .as_str()
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        if has_company || FREE_MAIL.contains(&domain.as_str()) {
+            return;
+        }
+        let existing = self.store.find_one(COMPANIES, |r| {
+            r.data["values"]["domains"]
+                .as_array()
+                .is_some_and(|ds| ds.iter().any(|d| d["domain"] == domain.as_str()))
+        });
+        let id = match existing {
+            Some(r) => r.id,
+            None => {
+                let Some(id) = seed_record(self, COMPANIES, json!({ "domains": [domain] })) else {
+                    return;
+                };
+                id
+            }
+        };
+        values.insert(
+            "company".into(),
+            json!([stamp(
+                json!({"target_object": COMPANIES, "target_record_id": id}),
+                "record-reference",
+                now,
+                self.token
+            )]),
+        );
+        written.push(("company", Vec::new()));
     }
 
     fn check_unique(

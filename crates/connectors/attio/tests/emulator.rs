@@ -340,6 +340,15 @@ async fn meetings_create_link_list_delete() {
         )
         .await
         .unwrap();
+    // Like Attio, the emulator links a new person to the company of their e-mail domain.
+    let company = c
+        .get_account(
+            &cx,
+            &person.account_ids.clone().expect("company from e-mail")[0],
+        )
+        .await
+        .unwrap();
+    assert_eq!(company.website.as_deref(), Some("https://initech.example"));
     let start = Utc.with_ymd_and_hms(2027, 11, 27, 14, 0, 0).unwrap();
     let m = c
         .create_meeting(

@@ -126,7 +126,10 @@ static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::BearerToken, AuthKind::OAuth2],
     config::DEFAULT_BASE_URL,
-);
+)
+// 100 calls per 10 s per app per portal (OAuth burst limit):
+// https://developers.hubspot.com/changelog/heads-up-new-and-improved-hubspot-api-limits
+.with_rate_limit(100, std::time::Duration::from_secs(10));
 
 /// The HubSpot connector (CRM v3 objects: contacts, companies, deals, meetings, leads).
 #[derive(Debug, Clone, Copy, Default)]

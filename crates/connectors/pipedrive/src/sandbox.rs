@@ -241,6 +241,17 @@ impl ErrorFormat for PipedriveErrors {
         };
         (status, Json(error_body(message, None))).into_response()
     }
+
+    fn not_found(&self) -> Option<Response> {
+        Some(not_found("Item"))
+    }
+
+    fn validation_error(&self) -> Option<Response> {
+        // Pipedrive has no duplicate check answering 409, so `conflict` keeps the default (none).
+        Some(bad(
+            "Validation failed: visible_to: Parameter 'visible_to' must be one of 1, 3, 5, 7",
+        ))
+    }
 }
 
 fn err(status: StatusCode, message: impl AsRef<str>) -> Response {
@@ -391,10 +402,18 @@ fn check_duration(v: &Value) -> Result<(), Response> {
     }
 }
 
-fn check_custom_fields(v: &Value) -> Result<(), Response> {
+/// Whether `key` is a custom field of `obj` in the sandbox account.
+fn defined_custom_key(obj: Obj, key: &str) -> bool {
+    fields_of(obj).iter().any(|f| {
+        f.get("is_custom_field") == Some(&Value::Bool(true))
+            && f.get("field_code").and_then(Value::as_str) == Some(key)
+    })
+}
+
+fn check_custom_fields(obj: Obj, v: &Value) -> Result<(), Response> {
     match v {
         Value::Null => Ok(()),
-        Value::Object(m) => match m.keys().find(|k| !is_custom_key(k)) {
+        Value::Object(m) => match m.keys().find(|k| !defined_custom_key(obj, k)) {
             Some(k) => Err(bad(format!(
                 "Validation failed: custom_fields: Unknown custom field key '{k}'"
             ))),
@@ -430,7 +449,7 @@ fn validate(
             "person_id" => check_ref(store, k, v, "persons", "Person")?,
             "deal_id" => check_ref(store, k, v, "deals", "Deal")?,
             "emails" | "phones" => check_labeled(k, v)?,
-            "custom_fields" => check_custom_fields(v)?,
+            "custom_fields" => check_custom_fields(obj, v)?,
             "expected_close_date" | "due_date" | "birthday" => check_date(k, v)?,
             "due_time" => check_hms(k, v)?,
             "duration" => check_duration(v)?,
@@ -980,6 +999,13 @@ fn fields_of(obj: Obj) -> Vec<Value> {
                 true,
                 json!([{"id": 11, "label": "EMEA"}, {"id": 12, "label": "APAC"}]),
             ),
+            field(
+                "Purchase order",
+                "e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4",
+                "varchar",
+                true,
+                Value::Null,
+            ),
         ],
         Obj::Activities => vec![
             field("Subject", "subject", "varchar", false, Value::Null),
@@ -1062,6 +1088,11 @@ fn validate_lead(
                     ));
                 }
             }
+            k if is_custom_key(k) && !defined_custom_key(Obj::Deals, k) => {
+                return Err(bad(format!(
+                    "Validation failed: {k}: Unknown custom field key '{k}'"
+                )))
+            }
             "is_archived" | "was_seen" if !v.is_boolean() => {
                 return Err(bad(format!(
                     "Validation failed: {k}: Parameter '{k}' must be a boolean"
@@ -1082,9 +1113,10 @@ fn validate_lead(
     Ok(())
 }
 
+/// Lead custom fields are the account's deal custom fields, sent top-level.
 fn lead_writable(body: Map<String, Value>) -> Map<String, Value> {
     body.into_iter()
-        .filter(|(k, _)| LEAD_WRITABLE.contains(&k.as_str()) || is_custom_key(k))
+        .filter(|(k, _)| LEAD_WRITABLE.contains(&k.as_str()) || defined_custom_key(Obj::Deals, k))
         .collect()
 }
 

@@ -108,7 +108,10 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::OAuth2, AuthKind::BearerToken],
     crate::config::DEFAULT_LOGIN_URL,
-);
+)
+// 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+.with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));
 
 /// Default and largest page sizes. `FIELDS(CUSTOM)` needs `LIMIT ≤ 200`, and one row more than
 /// the page is asked for to know whether another page follows.
@@ -222,6 +225,35 @@ impl Salesforce {
             ))
         })?;
         record_from_wire(resource, &obj)
+    }
+
+    /// A lead's `contact_id` / `account_id` are set by conversion and read only: a patch that
+    /// carries them back unchanged (a record read, edited, written) is accepted without them; a
+    /// different value is refused by the mapping.
+    async fn drop_unchanged_read_only(
+        &self,
+        client: &Client,
+        id: &str,
+        patch: Record,
+    ) -> Result<Record> {
+        let Record::Lead(mut lead) = patch else {
+            return Ok(patch);
+        };
+        if lead.contact_id.is_none() && lead.account_id.is_none() {
+            return Ok(Record::Lead(lead));
+        }
+        let Record::Lead(current) = self.read(client, Resource::Lead, id).await? else {
+            return Err(Error::Internal(
+                "a lead read answered another resource".into(),
+            ));
+        };
+        if lead.contact_id == current.contact_id {
+            lead.contact_id = None;
+        }
+        if lead.account_id == current.account_id {
+            lead.account_id = None;
+        }
+        Ok(Record::Lead(lead))
     }
 
     /// Replaces a contact's `"Account": {"Name": …}` with the `AccountId` of that Account.
@@ -356,8 +388,9 @@ impl Connector for Salesforce {
         let resource = patch.resource();
         INFO.check(resource, Operation::Update)?;
         let id = checked_id(resource, id)?;
-        let mut body = record_to_wire(&patch, Write::Update)?;
         let client = Client::new(cx)?;
+        let patch = self.drop_unchanged_read_only(&client, &id, patch).await?;
+        let mut body = record_to_wire(&patch, Write::Update)?;
         self.link_company(&client, &mut body).await?;
         if !body.is_empty() {
             client

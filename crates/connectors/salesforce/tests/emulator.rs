@@ -327,7 +327,10 @@ async fn custom_fields_round_trip_and_are_described() {
         .await
         .expect("describe");
     let names: Vec<&str> = defs.iter().map(|d| d.remote_id.as_str()).collect();
-    assert_eq!(names, ["Loyalty_Score__c", "Training_Status__c"]);
+    assert_eq!(
+        names,
+        ["Loyalty_Score__c", "Training_Status__c", "Languages__c"]
+    );
     assert_eq!(defs[1].kind, "single_select");
     let record = Contact {
         last_name: Some("Custom".into()),
@@ -486,5 +489,66 @@ async fn seeded_orgs_list_realistic_linked_records() {
         let Record::Meeting(m) = m else { panic!() };
         assert!(m.deal_id.is_some() && m.account_id.is_some() && m.contact_ids.is_some());
         assert!(m.end_time > m.start_time);
+    }
+}
+
+#[tokio::test]
+async fn a_converted_lead_read_and_written_back_is_accepted() {
+    let sandbox = sandbox().await;
+    let token = "converted";
+    let cx = cx(&sandbox, token);
+    let account = Salesforce
+        .create(
+            &cx,
+            Record::Account(unicrm_core::Account {
+                name: Some("Converted Co".into()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("account");
+    let lead = Salesforce
+        .create(
+            &cx,
+            Record::Lead(unicrm_core::Lead {
+                last_name: Some("Converted".into()),
+                company_name: Some("Converted Co".into()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("lead");
+    let lead_id = lead.id().expect("id").to_owned();
+    // Conversion happens in Salesforce; the emulator's store stands in for it here.
+    sandbox
+        .sandbox
+        .emulator("salesforce")
+        .tenant(token)
+        .update("Lead", &lead_id, |v| {
+            v["ConvertedAccountId"] = json!(account.id());
+            v["IsConverted"] = json!(true);
+        })
+        .expect("converted");
+    let Record::Lead(mut read) = Salesforce
+        .get(&cx, Resource::Lead, &lead_id)
+        .await
+        .expect("get")
+    else {
+        panic!("not a lead")
+    };
+    assert_eq!(read.account_id.as_deref(), account.id());
+    read.job_title = Some("Buyer".into());
+    let Record::Lead(updated) = Salesforce
+        .update(&cx, &lead_id, Record::Lead(read.clone()))
+        .await
+        .expect("written back unchanged")
+    else {
+        panic!("not a lead")
+    };
+    assert_eq!(updated.job_title.as_deref(), Some("Buyer"));
+    read.account_id = Some("001000000000000AAA".into());
+    match Salesforce.update(&cx, &lead_id, Record::Lead(read)).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "account_id"),
+        other => panic!("expected InvalidInput, got {other:?}"),
     }
 }

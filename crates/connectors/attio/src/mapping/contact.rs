@@ -63,9 +63,20 @@ pub fn contact_to_wire(c: &Contact) -> Result<Map<String, Value>> {
         values.insert("email_addresses".into(), json!(emails));
     }
     if let Some(phones) = &c.phone_numbers {
+        // A number without a `+` country prefix needs `country_code`: the address's country.
+        let country = c
+            .address
+            .as_ref()
+            .and_then(|a| a.country.as_deref())
+            .and_then(super::country::country_code);
         let list: Vec<Value> = phones
             .iter()
-            .map(|p| json!({"original_phone_number": p}))
+            .map(|p| match country {
+                Some(cc) if !p.trim_start().starts_with('+') => {
+                    json!({"original_phone_number": p, "country_code": cc})
+                }
+                _ => json!({"original_phone_number": p}),
+            })
             .collect();
         values.insert("phone_numbers".into(), Value::Array(list));
     }
@@ -82,7 +93,10 @@ pub fn contact_to_wire(c: &Contact) -> Result<Map<String, Value>> {
         (Some(ids), _) if ids.len() > 1 => {
             return Err(Error::invalid(
                 "account_ids",
-                "an Attio person belongs to one company record; give at most one account id",
+                format!(
+                    "an Attio person belongs to one company record; give at most one account id, got {}",
+                    ids.join(", ")
+                ),
             ))
         }
         (Some(ids), _) => {

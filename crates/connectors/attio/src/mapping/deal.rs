@@ -90,6 +90,14 @@ pub fn deal_to_wire(d: &Deal) -> Result<Map<String, Value>> {
         values.insert("stage".into(), json!(title));
     }
     if let Some(a) = &d.amount {
+        // "A numerical representation of the currency value. A decimal with a max of 4 decimal
+        // places."
+        if a.normalize().scale() > 4 {
+            return Err(Error::invalid(
+                "amount",
+                format!("Attio keeps at most 4 decimal places in a currency value, got {a}"),
+            ));
+        }
         values.insert(
             "value".into(),
             json!([{"currency_value": convert::decimal_to_json(a)}]),

@@ -293,11 +293,13 @@ impl<'a> Read<'a> {
         })
     }
 
-    /// The `__c` fields as custom fields (name = API name; labels come from describe).
+    /// The `__c` fields that hold a value, as custom fields (name = API name; labels come from
+    /// describe). `FIELDS(CUSTOM)` selects every custom field of the object; the empty ones are
+    /// left out, as HubSpot and the other connectors leave out properties without a value.
     pub(crate) fn custom_fields(&self) -> Vec<CustomField> {
         self.obj
             .iter()
-            .filter(|(k, _)| k.ends_with("__c"))
+            .filter(|(k, v)| k.ends_with("__c") && !v.is_null())
             .map(|(k, v)| CustomField::named(k.clone(), v.clone()))
             .collect()
     }

@@ -92,6 +92,62 @@ impl ErrorFormat for SalesforceErrors {
         response
     }
 
+    fn not_found(&self) -> Option<Response> {
+        Some(not_found_response())
+    }
+
+    fn conflict(&self) -> Option<Response> {
+        // A duplicate rule blocking the save, as live orgs answer it (note the `duplicateResut`
+        // spelling of REST bodies).
+        let message =
+            "You're creating a duplicate record. We recommend you use an existing record instead.";
+        let matched = json!({
+            "additionalInformation": [],
+            "fieldDiffs": [],
+            "matchConfidence": 100.0,
+            "record": {
+                "attributes": {
+                    "type": "Contact",
+                    "url": "/services/data/v62.0/sobjects/Contact/0035g0000000001AAA"
+                },
+                "Id": "0035g0000000001AAA"
+            }
+        });
+        Some(json_response(
+            StatusCode::BAD_REQUEST,
+            &json!([{
+                "duplicateResut": {
+                    "allowSave": false,
+                    "duplicateRule": "Standard_Contact_Duplicate_Rule",
+                    "duplicateRuleEntityType": "Contact",
+                    "errorMessage": message,
+                    "matchResults": [{
+                        "entityType": "Contact",
+                        "errors": [],
+                        "matchEngine": "FuzzyMatchEngine",
+                        "matchRecords": [matched],
+                        "rule": "Standard_Contact_Match_Rule_v1_1",
+                        "size": 1,
+                        "success": true
+                    }]
+                },
+                "errorCode": "DUPLICATES_DETECTED",
+                "message": message
+            }]),
+        ))
+    }
+
+    fn validation_error(&self) -> Option<Response> {
+        Some(json_response(
+            StatusCode::BAD_REQUEST,
+            &json!([{
+                "message": "Required fields are missing: [LastName]",
+                "errorCode": "REQUIRED_FIELD_MISSING",
+                "fields": ["LastName"]
+            }]),
+        ))
+    }
+
     fn server_error(&self, status: StatusCode) -> Response {
         let (code, message) = if status == StatusCode::SERVICE_UNAVAILABLE {
             ("SERVER_UNAVAILABLE", "Server temporarily unavailable")

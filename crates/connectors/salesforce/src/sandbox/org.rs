@@ -213,6 +213,7 @@ pub fn schema(object: SObjectType) -> Vec<FieldDef> {
                     ),
                     &["Not Started", "In Progress", "Completed"],
                 )),
+                custom(f("Languages__c", "Languages", Kind::Text)),
             ]);
         }
         SObjectType::Lead => {
@@ -304,6 +305,7 @@ pub fn schema(object: SObjectType) -> Vec<FieldDef> {
                     f("Meeting_Outcome__c", "Meeting Outcome", Kind::Text),
                     &["Scheduled", "Completed", "No Show", "Rescheduled"],
                 )),
+                custom(f("Meeting_Notes__c", "Meeting Notes", Kind::Text)),
             ]);
         }
         SObjectType::Account => {
@@ -323,6 +325,11 @@ pub fn schema(object: SObjectType) -> Vec<FieldDef> {
             fields.push(custom(picklist(
                 f("SLA__c", "SLA", Kind::Text),
                 &["Gold", "Silver", "Platinum", "Bronze"],
+            )));
+            fields.push(custom(f(
+                "SLASerialNumber__c",
+                "SLA Serial Number",
+                Kind::Text,
             )));
         }
         SObjectType::User => {

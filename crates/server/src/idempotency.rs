@@ -1,0 +1,231 @@
+//! `Idempotency-Key` on creates and updates, in both dialects.
+//!
+//! The first request with a key (scoped to project + linked account) inserts a `pending` row and
+//! runs the provider call in a task of its own (a client that hangs up does not cancel it); its
+//! answer — status and body, errors included unless 429/5xx, which leave the key free for a
+//! retry — is stored and replayed to every repeat within 24 h (`Idempotent-Replayed: true`). A
+//! repeat while the call runs waits for it (polling the store, so this holds across gateway
+//! processes on one PostgreSQL). A repeat with a different method, path, query or body → 422.
+
+use crate::error::ApiError;
+use crate::reliability::{IdemScope, IdemState};
+use crate::state::Gateway;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use unicrm_core::dialect::Dialect;
+use unicrm_core::{Error, Recorder};
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The header marking a replayed answer.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// Longest key accepted.
+pub const MAX_KEY_LEN: usize = 255;
+const POLL: Duration = Duration::from_millis(25);
+
+/// What to do with a request.
+pub enum Begin {
+    /// No key (or not a create/update): run it normally.
+    Unkeyed,
+    /// A stored answer to send back as is.
+    Replay(Response),
+    /// This request owns the key: run it through [`Owned::run`].
+    Owned(Owned),
+}
+
+/// An owned key.
+pub struct Owned {
+    gw: Gateway,
+    scope: IdemScope,
+    owner: String,
+}
+
+/// The request's idempotency key, if it has one (400 when unusable).
+pub fn key_of(dialect: Dialect, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    let k = v
+        .to_str()
+        .map_err(|_| ApiError::invalid(dialect, "Idempotency-Key", "must be visible ASCII"))?
+        .trim();
+    if k.is_empty() || k.len() > MAX_KEY_LEN {
+        return Err(ApiError::invalid(
+            dialect,
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY_LEN} characters"),
+        ));
+    }
+    Ok(Some(k.to_owned()))
+}
+
+/// A hash of what makes two requests "the same": method, path, query and body.
+pub fn fingerprint(method: &Method, path: &str, query: Option<&str>, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        method.as_str().as_bytes(),
+        path.as_bytes(),
+        query.unwrap_or("").as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+fn replay(status: u16, body: &str) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = (
+        code,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body.to_owned(),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    resp
+}
+
+/// Looks the key up: replays a stored answer, waits for a running one, refuses a different
+/// request with the same key (422), or hands the key to this request.
+pub async fn begin(
+    gw: &Gateway,
+    dialect: Dialect,
+    key: Option<String>,
+    project_id: &str,
+    account_id: &str,
+    fingerprint: &str,
+) -> Result<Begin, ApiError> {
+    let Some(key) = key else {
+        return Ok(Begin::Unkeyed);
+    };
+    let scope = IdemScope {
+        project_id: project_id.to_owned(),
+        account_id: account_id.to_owned(),
+        key,
+    };
+    let owner = uuid::Uuid::new_v4().simple().to_string();
+    let cfg = gw.config();
+    // A call can take the provider timeout per attempt plus the retries' budget.
+    let longest = cfg.provider_timeout * 2 + cfg.retry.max_total;
+    let stale_after = longest + Duration::from_secs(10);
+    let wait_until = Instant::now() + longest + Duration::from_secs(5);
+    gw.maybe_purge();
+    loop {
+        let state = gw
+            .store()
+            .idem_claim(&scope, fingerprint, &owner, stale_after)
+            .await
+            .map_err(|e| gw.store_error(dialect, e))?;
+        match state {
+            IdemState::Owned => {
+                return Ok(Begin::Owned(Owned {
+                    gw: gw.clone(),
+                    scope,
+                    owner,
+                }))
+            }
+            IdemState::Done(status, body) => return Ok(Begin::Replay(replay(status, &body))),
+            IdemState::Mismatch => {
+                return Err(ApiError::status(
+                    dialect,
+                    422,
+                    "this Idempotency-Key was already used for a different request (method, path, query or body differ); use a new key",
+                ))
+            }
+            IdemState::Pending if Instant::now() >= wait_until => {
+                return Err(ApiError::new(
+                    dialect,
+                    Error::Conflict {
+                        message: "a request with this Idempotency-Key is still in progress; retry later with the same key".into(),
+                        existing_id: None,
+                        provider: None,
+                    },
+                ))
+            }
+            IdemState::Pending => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+impl Owned {
+    /// Runs `call` to completion (in its own task: a client hanging up does not cancel a
+    /// provider call half way) and stores its answer, or frees the key when the answer is a
+    /// 429/5xx (nothing to replay: the client retries with the same key).
+    pub async fn run<F>(self, dialect: Dialect, recorder: Option<Recorder>, call: F) -> Response
+    where
+        F: Future<Output = Result<(u16, Value), ApiError>> + Send + 'static,
+    {
+        let task = tokio::spawn(async move {
+            let result = call.await;
+            let (status, body, error) = match result {
+                Ok((s, b)) => (s, b, None),
+                Err(e) => {
+                    let (s, b) = e.body();
+                    (s, b, Some(e))
+                }
+            };
+            let store = self.gw.store();
+            let landed = recorder.as_ref().and_then(landed_write);
+            let mut body = body;
+            if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
+                // The provider accepted a write before the failure: repeating the call could
+                // duplicate it, so this answer is kept for the key like any other.
+                let msg = body["message"].as_str().unwrap_or_default().to_owned();
+                body["message"] = Value::String(format!(
+                    "the provider accepted the write ({write}) but a later call failed, so it is not repeated for this Idempotency-Key; check the record before retrying with a new key: {msg}"
+                ));
+            } else if status >= 500 || status == 429 {
+                if let Err(e) = store.idem_release(&self.scope, &self.owner).await {
+                    tracing::error!(error = %e, "could not release an idempotency key");
+                }
+                return match error {
+                    Some(e) => e.into_response(),
+                    None => to_response(status, &body),
+                };
+            }
+            let text = body.to_string();
+            if let Err(e) = store
+                .idem_finish(&self.scope, &self.owner, status, &text)
+                .await
+            {
+                tracing::error!(error = %e, "could not store an idempotent answer");
+            }
+            to_response(status, &body)
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) => ApiError::new(
+                dialect,
+                Error::Internal(format!("the request task failed: {e}")),
+            )
+            .into_response(),
+        }
+    }
+}
+
+/// The first provider write (method and path) that answered 2xx, if any: any call but `GET`,
+/// except searches (`…/search`, `…/query`), which read.
+pub fn landed_write(recorder: &Recorder) -> Option<String> {
+    recorder.calls().into_iter().find_map(|c| {
+        let path = url::Url::parse(&c.url)
+            .map(|u| u.path().to_owned())
+            .unwrap_or_else(|_| c.url.clone());
+        let read = c.method.eq_ignore_ascii_case("GET")
+            || c.method.eq_ignore_ascii_case("HEAD")
+            || path.ends_with("/search")
+            || path.ends_with("/query");
+        (!read && (200..300).contains(&c.status)).then(|| format!("{} {path}", c.method))
+    })
+}
+
+/// A JSON answer.
+pub fn to_response(status: u16, body: &Value) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (code, axum::Json(body)).into_response()
+}

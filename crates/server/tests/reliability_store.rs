@@ -1,0 +1,104 @@
+//! The store's reliability tables (idempotency records, leases, rate windows) on SQLite (always)
+//! and PostgreSQL (when `UNICRM_TEST_POSTGRES_URL` is set).
+
+use std::time::Duration;
+use unicrm_server::reliability::{IdemScope, IdemState};
+use unicrm_server::{MasterKey, Store};
+
+async fn stores() -> Vec<Store> {
+    let dir = std::env::temp_dir().join(format!("unicrm-rel-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+    let mut out = vec![Store::connect(&sqlite, MasterKey::generate())
+        .await
+        .unwrap()];
+    match std::env::var("UNICRM_TEST_POSTGRES_URL") {
+        Ok(pg) if pg.starts_with("postgres") => {
+            out.push(Store::connect(&pg, MasterKey::generate()).await.unwrap())
+        }
+        _ => eprintln!("PostgreSQL part skipped: UNICRM_TEST_POSTGRES_URL is not set"),
+    }
+    out
+}
+
+#[tokio::test]
+async fn idempotency_records_leases_and_windows() {
+    for store in stores().await {
+        let scope = IdemScope {
+            project_id: "prj_t".into(),
+            account_id: format!("acc_{}", uuid::Uuid::new_v4().simple()),
+            key: "k".into(),
+        };
+        let stale = Duration::from_secs(60);
+        assert_eq!(
+            store.idem_claim(&scope, "fp", "a", stale).await.unwrap(),
+            IdemState::Owned
+        );
+        assert_eq!(
+            store.idem_claim(&scope, "fp", "b", stale).await.unwrap(),
+            IdemState::Pending
+        );
+        assert_eq!(
+            store.idem_claim(&scope, "other", "b", stale).await.unwrap(),
+            IdemState::Mismatch
+        );
+        // Only the owner can finish.
+        store
+            .idem_finish(&scope, "b", 201, "{\"x\":2}")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.idem_claim(&scope, "fp", "b", stale).await.unwrap(),
+            IdemState::Pending
+        );
+        store
+            .idem_finish(&scope, "a", 201, "{\"x\":1}")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.idem_claim(&scope, "fp", "b", stale).await.unwrap(),
+            IdemState::Done(201, "{\"x\":1}".into())
+        );
+        // A released key is free again; a stale pending one is taken over.
+        let s2 = IdemScope {
+            key: "k2".into(),
+            ..scope.clone()
+        };
+        assert_eq!(
+            store.idem_claim(&s2, "fp", "a", stale).await.unwrap(),
+            IdemState::Owned
+        );
+        store.idem_release(&s2, "a").await.unwrap();
+        assert_eq!(
+            store.idem_claim(&s2, "fp", "b", stale).await.unwrap(),
+            IdemState::Owned
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(
+            store
+                .idem_claim(&s2, "fp", "c", Duration::from_millis(1))
+                .await
+                .unwrap(),
+            IdemState::Owned
+        );
+
+        let lease = format!("refresh:{}", scope.account_id);
+        assert!(store.try_lease(&lease, "p1", stale).await.unwrap());
+        assert!(!store.try_lease(&lease, "p2", stale).await.unwrap());
+        assert!(store.try_lease(&lease, "p1", stale).await.unwrap());
+        store.release_lease(&lease, "p1").await.unwrap();
+        assert!(store.try_lease(&lease, "p2", Duration::ZERO).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(
+            store.try_lease(&lease, "p3", stale).await.unwrap(),
+            "expired lease taken over"
+        );
+
+        let window = Duration::from_secs(3600);
+        let (n1, end) = store.count_call(&scope.account_id, window).await.unwrap();
+        let (n2, end2) = store.count_call(&scope.account_id, window).await.unwrap();
+        assert_eq!((n1, n2), (1, 2));
+        assert_eq!(end, end2);
+        store.purge_expired().await.unwrap();
+    }
+}
