@@ -1,6 +1,6 @@
 //! The per-account in-memory record store.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -54,6 +54,38 @@ pub enum StoreError {
 struct Collection {
     by_seq: BTreeMap<u64, StoredRecord>,
     index: HashMap<String, u64>,
+    /// A lookup index by derived keys (see [`TenantStore::find_by_key`]), built on first use and
+    /// kept up to date by every write.
+    keys: Option<KeyIndex>,
+}
+
+/// Records by the keys a [`KeyFn`] derives from their body.
+struct KeyIndex {
+    name: &'static str,
+    key_fn: KeyFn,
+    map: HashMap<String, BTreeSet<u64>>,
+}
+
+/// Derives the lookup keys of a record body (e.g. its lower-cased e-mail addresses).
+pub type KeyFn = fn(&Value) -> Vec<String>;
+
+impl KeyIndex {
+    fn add(&mut self, seq: u64, data: &Value) {
+        for k in (self.key_fn)(data) {
+            self.map.entry(k).or_default().insert(seq);
+        }
+    }
+
+    fn remove(&mut self, seq: u64, data: &Value) {
+        for k in (self.key_fn)(data) {
+            if let Some(set) = self.map.get_mut(&k) {
+                set.remove(&seq);
+                if set.is_empty() {
+                    self.map.remove(&k);
+                }
+            }
+        }
+    }
 }
 
 struct Locator {
@@ -132,6 +164,9 @@ impl TenantStore {
             updated_at: now,
         };
         coll.index.insert(id, seq);
+        if let Some(keys) = &mut coll.keys {
+            keys.add(seq, &record.data);
+        }
         coll.by_seq.insert(seq, record.clone());
         Ok(record)
     }
@@ -153,16 +188,26 @@ impl TenantStore {
     ) -> Result<StoredRecord, StoreError> {
         let now = self.sandbox.now();
         let mut state = self.data.lock();
-        let record = state
+        let coll = state
             .collections
             .get_mut(collection)
-            .and_then(|c| {
-                let seq = *c.index.get(id)?;
-                c.by_seq.get_mut(&seq)
-            })
             .ok_or_else(|| not_found(collection, id))?;
+        let seq = *coll
+            .index
+            .get(id)
+            .ok_or_else(|| not_found(collection, id))?;
+        let record = coll
+            .by_seq
+            .get_mut(&seq)
+            .ok_or_else(|| not_found(collection, id))?;
+        if let Some(keys) = &mut coll.keys {
+            keys.remove(seq, &record.data);
+        }
         change(&mut record.data);
         record.updated_at = now;
+        if let Some(keys) = &mut coll.keys {
+            keys.add(seq, &record.data);
+        }
         Ok(record.clone())
     }
 
@@ -195,9 +240,47 @@ impl TenantStore {
             .get_mut(collection)
             .and_then(|c| {
                 let seq = c.index.remove(id)?;
-                c.by_seq.remove(&seq)
+                let record = c.by_seq.remove(&seq)?;
+                if let Some(keys) = &mut c.keys {
+                    keys.remove(seq, &record.data);
+                }
+                Some(record)
             })
             .ok_or_else(|| not_found(collection, id))
+    }
+
+    /// The records whose body `key_fn` derives `key` from, in insertion order: an indexed
+    /// lookup instead of a scan ([`TenantStore::find`]). The index (`name`; one per collection)
+    /// is built on first use and kept up to date by every write.
+    pub fn find_by_key(
+        &self,
+        collection: &str,
+        name: &'static str,
+        key_fn: KeyFn,
+        key: &str,
+    ) -> Vec<StoredRecord> {
+        let mut state = self.data.lock();
+        let Some(coll) = state.collections.get_mut(collection) else {
+            return Vec::new();
+        };
+        if coll.keys.as_ref().is_none_or(|k| k.name != name) {
+            let mut index = KeyIndex {
+                name,
+                key_fn,
+                map: HashMap::new(),
+            };
+            for (seq, r) in &coll.by_seq {
+                index.add(*seq, &r.data);
+            }
+            coll.keys = Some(index);
+        }
+        let (Some(keys), by_seq) = (&coll.keys, &coll.by_seq) else {
+            return Vec::new();
+        };
+        keys.map
+            .get(key)
+            .map(|seqs| seqs.iter().filter_map(|s| by_seq.get(s).cloned()).collect())
+            .unwrap_or_default()
     }
 
     /// Every record of the collection in insertion order.

@@ -14,12 +14,15 @@ use unicrm_core::{
 
 use crate::client;
 use crate::config::{self, ID};
+use crate::mapping::assoc;
 use crate::mapping::{
     account, contact, deal, lead, meeting, HsObject, WireRead, WireWrite, BOOKKEEPING,
 };
 use crate::wire::{
-    Filter, FilterGroup, ObjectInput, SearchRequest, SearchSort, SimplePublicObject,
+    AssociatedId, AssociationBucket, Filter, FilterGroup, ObjectInput, ObjectInputForCreate,
+    SearchRequest, SearchSort, SimplePublicObject,
 };
+use std::collections::BTreeMap;
 
 const ALL_OPS: &[Operation] = &[
     Operation::Create,
@@ -187,6 +190,41 @@ pub fn record_to_wire(record: &Record, create: bool) -> Result<WireWrite> {
         Record::Meeting(m) => meeting::meeting_to_wire(m, create),
         Record::Account(a) => account::account_to_wire(a, create),
     }
+}
+
+/// A create answer as a read of it would be: the properties a read asks for (the mapped ones and
+/// those sent), and the associations sent to the objects a read asks about.
+fn as_read(
+    resource: Resource,
+    mut created: SimplePublicObject,
+    body: &ObjectInputForCreate,
+    sent: &[String],
+) -> SimplePublicObject {
+    let (mapped, wanted) = read_spec(resource);
+    created
+        .properties
+        .retain(|k, _| mapped.contains(&k.as_str()) || sent.contains(k));
+    let from = object_of(resource);
+    let mut buckets: BTreeMap<String, AssociationBucket> = BTreeMap::new();
+    for a in &body.associations {
+        for t in &a.types {
+            let Some(to) = assoc::target(from, t.association_type_id) else {
+                continue;
+            };
+            if !wanted.contains(&to) {
+                continue;
+            }
+            let bucket = buckets.entry(to.name().to_owned()).or_default();
+            if !bucket.results.iter().any(|r| r.id == a.to.id) {
+                bucket.results.push(AssociatedId {
+                    id: a.to.id.clone(),
+                    kind: None,
+                });
+            }
+        }
+    }
+    created.associations = (!buckets.is_empty()).then_some(buckets);
+    created
 }
 
 fn to_value(o: &SimplePublicObject) -> Result<Value> {
@@ -724,12 +762,30 @@ impl Connector for HubSpot {
                 });
             }
         }
-        let created = client::create_object(&cx, obj, &w.create_body()).await?;
+        let body = w.create_body();
+        let created = client::create_object(&cx, obj, &body).await?;
+        let sent: Vec<String> = w.properties.keys().cloned().collect();
+        // HubSpot's create answer holds every property the record has, and its associations are
+        // the ones sent: map it as the read-back would be, without a second call. A lead (person
+        // fields on its contact), additional emails (written after the create) and extra read
+        // properties (`read_properties.<object>`) still read the record back.
+        let extra_reads = cx
+            .setting(&format!("read_properties.{}", obj.name()))
+            .is_some();
+        if resource != Resource::Lead && w.additional_emails.is_empty() && !extra_reads {
+            let mut records = vec![record_from_wire_owned(
+                resource,
+                to_value(&as_read(resource, created, &body, &sent))?,
+            )?];
+            self.finish(&cx, &mut records).await?;
+            return records
+                .pop()
+                .ok_or_else(|| Error::Internal("a create lost its record".into()));
+        }
         if !w.additional_emails.is_empty() {
             self.sync_emails(&cx, &created.id, &w.additional_emails, &[])
                 .await?;
         }
-        let sent: Vec<String> = w.properties.keys().cloned().collect();
         self.read_with(&cx, resource, &created.id, &sent).await
     }
 

@@ -1006,20 +1006,46 @@ fn validate_properties(
 /// The contact that already uses `email` (primary or additional), other than `except`.
 fn contact_with_email(store: &TenantStore, email: &str, except: Option<&str>) -> Option<String> {
     let wanted = email.trim().to_ascii_lowercase();
+    // Indexed by every address a contact has (the check runs on each create and update), then
+    // confirmed on the candidates.
     store
-        .find_one("contacts", |r| {
+        .find_by_key("contacts", "emails", contact_emails, &wanted)
+        .into_iter()
+        .find(|r| {
             if is_archived(r) || Some(r.id.as_str()) == except {
                 return false;
             }
-            let p = props_of(r);
-            prop_str(&p, "email").is_some_and(|e| e.to_ascii_lowercase() == wanted)
-                || prop_str(&p, "hs_additional_emails").is_some_and(|a| {
+            // Borrowed, not `props_of` (a copy).
+            let Some(p) = r.data.get("properties").and_then(Value::as_object) else {
+                return false;
+            };
+            prop_str(p, "email").is_some_and(|e| e.eq_ignore_ascii_case(&wanted))
+                || prop_str(p, "hs_additional_emails").is_some_and(|a| {
                     convert::split_multi(a)
                         .iter()
-                        .any(|e| e.to_ascii_lowercase() == wanted)
+                        .any(|e| e.eq_ignore_ascii_case(&wanted))
                 })
         })
         .map(|r| r.id)
+}
+
+/// The lower-cased addresses of a stored contact: `email` and `hs_additional_emails`.
+fn contact_emails(data: &Value) -> Vec<String> {
+    let Some(p) = data.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = prop_str(p, "email")
+        .map(str::to_ascii_lowercase)
+        .into_iter()
+        .collect();
+    if let Some(a) = prop_str(p, "hs_additional_emails") {
+        out.extend(
+            convert::split_multi(a)
+                .iter()
+                .map(|e| e.to_ascii_lowercase()),
+        );
+    }
+    out
 }
 
 fn conflict(sb: &Sandbox, existing: &str) -> Response {

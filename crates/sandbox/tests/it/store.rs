@@ -276,3 +276,47 @@ async fn seed_data_fills_new_accounts_repeatably() {
         .unwrap();
     assert_eq!(resp.status(), 400);
 }
+
+fn emails(v: &serde_json::Value) -> Vec<String> {
+    v["emails"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.as_str())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn key_lookups_follow_every_write() {
+    let sb = Sandbox::new(0).emulator("x");
+    let s = sb.tenant("tok");
+    assert!(s.find_by_key("people", "emails", emails, "a@x").is_empty());
+    s.insert("people", "1", json!({"emails": ["a@x", "b@x"]}))
+        .unwrap();
+    // Built on first use from what is there, then kept up to date.
+    let ids = |k: &str| -> Vec<String> {
+        s.find_by_key("people", "emails", emails, k)
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids("b@x"), ["1"]);
+    s.insert("people", "2", json!({"emails": ["b@x"]})).unwrap();
+    assert_eq!(ids("b@x"), ["1", "2"]);
+    s.merge("people", "1", &json!({"emails": ["c@x"]})).unwrap();
+    assert_eq!(ids("b@x"), ["2"]);
+    assert_eq!(ids("c@x"), ["1"]);
+    assert!(ids("a@x").is_empty());
+    s.replace("people", "2", json!({"emails": ["c@x"]}))
+        .unwrap();
+    assert_eq!(ids("c@x"), ["1", "2"]);
+    s.delete("people", "1").unwrap();
+    assert_eq!(ids("c@x"), ["2"]);
+    s.clear();
+    assert!(ids("c@x").is_empty());
+    s.insert("people", "3", json!({"emails": ["c@x"]})).unwrap();
+    assert_eq!(ids("c@x"), ["3"]);
+}
