@@ -183,6 +183,44 @@ async fn concurrent_repeats_of_one_key_call_the_provider_once() {
     assert_eq!(creates(&h.sandbox.sandbox, &token, "/v1/contacts"), 1);
 }
 
+#[tokio::test]
+async fn a_failure_after_the_provider_accepted_a_create_is_kept_not_repeated() {
+    let h = start_with(Config::default()).await;
+    let u = user();
+    let path = v1_path("contact", "testcrm", &u);
+    let (s, _, _) = json(h.v1(Method::GET, &path).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    // The create lands; resolving its owner (a later GET) fails with a 500.
+    h.sandbox
+        .sandbox
+        .set_faults(
+            FaultScope::emulator("testcrm"),
+            FaultConfig::new()
+                .server_error(1.0)
+                .path_prefix("/v1/owners")
+                .methods(["GET"]),
+        )
+        .unwrap();
+    let send = || {
+        h.v1(Method::POST, &path)
+            .header("idempotency-key", "landed")
+            .json(&json!({"firstName": "Landed"}))
+            .send()
+    };
+    let (s1, b1, h1) = json(send().await.unwrap()).await;
+    assert_eq!(s1, 502, "{b1}");
+    assert!(h1.get("idempotent-replayed").is_none());
+    let m = b1["message"].as_str().unwrap();
+    assert!(m.contains("accepted the write (POST "), "{m}");
+    // A retry with the key replays it: the provider still holds one record.
+    h.sandbox.sandbox.clear_all_faults();
+    let (s2, b2, h2) = json(send().await.unwrap()).await;
+    assert_eq!((s2, &b2), (502, &b1));
+    assert_eq!(h2["idempotent-replayed"], "true");
+    let token = token_of(&h, "testcrm", &u).await;
+    assert_eq!(creates(&h.sandbox.sandbox, &token, "/v1/contacts"), 1);
+}
+
 /// Counts of the fault test, printed for docs/reliability.md.
 #[derive(Default, Debug)]
 struct Counts {
