@@ -47,8 +47,9 @@ pub struct ExportArgs {
     /// A running `unicrm sandbox`, for test-mode accounts.
     #[arg(long, env = "UNICRM_SANDBOX_URL")]
     sandbox_url: Option<String>,
-    /// At most this many provider calls per second (default: the account's setting
-    /// `rate_limit_per_second`, else no limit besides the provider's own 429s, which are retried).
+    /// At most this many provider calls per second. Default: the account setting
+    /// `rate_limit_per_second`, else the account's quota as the gateway applies it (the
+    /// connector's published rate limit for live accounts); 429s are retried after `Retry-After`.
     #[arg(long)]
     rate: Option<u32>,
 }
@@ -218,9 +219,12 @@ pub fn run(database_url: &str, args: ExportArgs) -> anyhow::Result<()> {
                     .truncate(false)
                     .open(path)
                     .with_context(|| format!("opening {}", path.display()))?;
-                // Cut what a page interrupted mid-write left after the last recorded page.
-                f.set_len(checkpoint.bytes)?;
-                f.seek(std::io::SeekFrom::End(0))?;
+                // Cut what a page interrupted mid-write left after the last recorded page (a
+                // regular file; `-o /dev/null` and pipes are written as they are).
+                if f.metadata()?.is_file() {
+                    f.set_len(checkpoint.bytes)?;
+                    f.seek(std::io::SeekFrom::End(0))?;
+                }
                 Box::new(std::io::BufWriter::with_capacity(256 * 1024, f))
             }
             None => Box::new(std::io::BufWriter::with_capacity(

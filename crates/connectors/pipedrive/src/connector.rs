@@ -139,6 +139,20 @@ pub fn object_of(resource: Resource) -> Option<PdObject> {
 /// Pure: a provider payload of `resource` (a record, or a `{success, data}` answer) → unified.
 pub fn record_from_wire(resource: Resource, payload: &Value) -> Result<Record> {
     let obj = record_object(payload)?;
+    let mut record = map_record(resource, obj)?;
+    *record.raw_mut() = Some(Value::Object(obj.clone()));
+    Ok(record)
+}
+
+/// Pure: [`record_from_wire`] of a payload given by value: the record moves into `raw`, uncopied.
+pub fn record_from_wire_owned(resource: Resource, payload: Value) -> Result<Record> {
+    let obj = crate::mapping::into_record_object(payload)?;
+    let mut record = map_record(resource, &obj)?;
+    *record.raw_mut() = Some(Value::Object(obj));
+    Ok(record)
+}
+
+fn map_record(resource: Resource, obj: &Map<String, Value>) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => contact::contact_from_wire(obj)?.into(),
         Resource::Lead => lead::lead_from_wire(obj)?.into(),
@@ -616,7 +630,7 @@ impl Pipedrive {
                 text(&obj, "type").unwrap_or_default()
             )));
         }
-        let mut record = record_from_wire(resource, &Value::Object(obj))?;
+        let mut record = record_from_wire_owned(resource, Value::Object(obj))?;
         if let Record::Contact(c) = &mut record {
             c.deal_ids = Some(self.deals_of_person(cx, id).await?);
         }
@@ -793,7 +807,7 @@ impl Pipedrive {
         }
         let mut items = objects
             .into_iter()
-            .map(|o| record_from_wire(resource, &Value::Object(o)))
+            .map(|o| record_from_wire_owned(resource, Value::Object(o)))
             .collect::<Result<Vec<_>>>()?;
         let mut memo = Memo::default();
         self.prefetch_page(cx, &items, &mut memo).await;
@@ -830,7 +844,7 @@ impl Pipedrive {
         let page = client::list_leads(cx, start, limit, None).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for o in page.items {
-            let record = record_from_wire(Resource::Lead, &Value::Object(o))?;
+            let record = record_from_wire_owned(Resource::Lead, Value::Object(o))?;
             // v1 leads have no `updated_since`: filter on `update_time` here.
             let older = since.is_some_and(|ms| {
                 record
@@ -1157,6 +1171,10 @@ impl Connector for Pipedrive {
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, payload)
+    }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        record_from_wire_owned(resource, payload)
     }
 }
 

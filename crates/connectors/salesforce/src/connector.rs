@@ -151,8 +151,21 @@ pub fn record_to_wire(record: &Record, mode: Write) -> Result<SObject> {
     }
 }
 
-/// Pure: a Salesforce record as a unified record.
+/// Pure: a Salesforce record as a unified record (keeping a copy of it as `raw`).
 pub fn record_from_wire(resource: Resource, obj: &SObject) -> Result<Record> {
+    let mut record = map_record(resource, obj)?;
+    *record.raw_mut() = Some(Value::Object(obj.clone()));
+    Ok(record)
+}
+
+/// Pure: [`record_from_wire`] of a record given by value: it moves into `raw`, uncopied.
+pub fn record_from_wire_owned(resource: Resource, obj: SObject) -> Result<Record> {
+    let mut record = map_record(resource, &obj)?;
+    *record.raw_mut() = Some(Value::Object(obj));
+    Ok(record)
+}
+
+fn map_record(resource: Resource, obj: &SObject) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => Record::Contact(mapping::contact::contact_from_wire(obj)?),
         Resource::Lead => Record::Lead(mapping::lead::lead_from_wire(obj)?),
@@ -224,7 +237,7 @@ impl Salesforce {
                 object.api_name()
             ))
         })?;
-        record_from_wire(resource, &obj)
+        record_from_wire_owned(resource, obj)
     }
 
     /// A lead's `contact_id` / `account_id` are set by conversion and read only: a patch that
@@ -378,8 +391,8 @@ impl Connector for Salesforce {
             _ => None,
         };
         let items = rows
-            .iter()
-            .map(|obj| record_from_wire(resource, obj))
+            .into_iter()
+            .map(|obj| record_from_wire_owned(resource, obj))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
     }
@@ -434,6 +447,13 @@ impl Connector for Salesforce {
 
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, mapping::expect_object(payload)?)
+    }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        match payload {
+            Value::Object(obj) => record_from_wire_owned(resource, obj),
+            other => self.from_provider(resource, &other),
+        }
     }
 }
 

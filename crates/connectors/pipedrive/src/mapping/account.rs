@@ -30,6 +30,7 @@ const HINT: &str = "Pipedrive organizations keep it in an account-defined custom
 
 /// Pipedrive organization JSON → unified account (`industry` is the option id; the connector
 /// reads it as the option's label).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn account_from_wire(obj: &Map<String, Value>) -> Result<Account> {
     let (created_at, updated_at) = times(obj)?;
     let id = id_string(obj.get("id"));
@@ -51,7 +52,7 @@ pub fn account_from_wire(obj: &Map<String, Value>) -> Result<Account> {
         passthrough: Default::default(),
         created_at,
         updated_at,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
 

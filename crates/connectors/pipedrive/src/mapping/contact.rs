@@ -28,6 +28,7 @@ pub const MAPPED: &[&str] = &[
 ];
 
 /// Pipedrive person JSON → unified contact (without `company_name`, which needs the organization).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn contact_from_wire(obj: &Map<String, Value>) -> Result<Contact> {
     let (first_name, last_name) = names_from_wire(obj);
     let (created_at, updated_at) = times(obj)?;
@@ -52,11 +53,12 @@ pub fn contact_from_wire(obj: &Map<String, Value>) -> Result<Contact> {
         passthrough: Default::default(),
         created_at,
         updated_at,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
 
 /// `first_name` / `last_name` as Pipedrive answers them, else `name` split at its first space.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn names_from_wire(obj: &Map<String, Value>) -> (Option<String>, Option<String>) {
     let (first, last) = (text(obj, "first_name"), text(obj, "last_name"));
     if first.is_some() || last.is_some() {

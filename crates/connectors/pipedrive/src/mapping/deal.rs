@@ -31,6 +31,7 @@ pub const MAPPED: &[&str] = &[
 ];
 
 /// Pipedrive deal JSON → unified deal.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn deal_from_wire(obj: &Map<String, Value>) -> Result<Deal> {
     let (created_at, updated_at) = times(obj)?;
     let id = id_string(obj.get("id"));
@@ -57,7 +58,7 @@ pub fn deal_from_wire(obj: &Map<String, Value>) -> Result<Deal> {
         passthrough: Default::default(),
         created_at,
         updated_at,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
 
@@ -72,6 +73,7 @@ pub fn status_value(status: &str) -> Option<&'static str> {
 }
 
 /// `stage` of a deal: value from `status`, source value `stage_id`.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn stage_from_wire(obj: &Map<String, Value>) -> Option<EnumValue> {
     let value = text(obj, "status")
         .as_deref()

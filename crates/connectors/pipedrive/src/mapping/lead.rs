@@ -53,6 +53,7 @@ pub fn flags_from_status(s: &EnumValue) -> Result<(bool, Option<bool>)> {
 }
 
 /// Pipedrive lead JSON → unified lead (person fields come from [`apply_person`]).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn lead_from_wire(obj: &Map<String, Value>) -> Result<Lead> {
     let (created_at, updated_at) = times(obj)?;
     let id = id_string(obj.get("id"));
@@ -82,7 +83,7 @@ pub fn lead_from_wire(obj: &Map<String, Value>) -> Result<Lead> {
         passthrough: Default::default(),
         created_at,
         updated_at,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
 

@@ -83,6 +83,7 @@ pub fn done_from_outcome(o: &EnumValue) -> Result<bool> {
 }
 
 /// Pipedrive activity JSON → unified meeting.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn meeting_from_wire(obj: &Map<String, Value>) -> Result<Meeting> {
     let (created_at, updated_at) = times(obj)?;
     let id = id_string(obj.get("id"));
@@ -148,7 +149,7 @@ pub fn meeting_from_wire(obj: &Map<String, Value>) -> Result<Meeting> {
         passthrough: Default::default(),
         created_at,
         updated_at,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
 

@@ -45,6 +45,22 @@ pub fn record_object(payload: &Value) -> Result<&Map<String, Value>> {
     }
 }
 
+/// [`record_object`] of a payload given by value: the record's object itself, uncopied.
+pub fn into_record_object(payload: Value) -> Result<Map<String, Value>> {
+    let Value::Object(mut obj) = payload else {
+        return Err(Error::invalid("", "a Pipedrive record is a JSON object"));
+    };
+    if matches!(
+        (obj.get("success"), obj.get("data")),
+        (Some(Value::Bool(_)), Some(Value::Object(_)))
+    ) {
+        if let Some(Value::Object(data)) = obj.remove("data") {
+            return Ok(data);
+        }
+    }
+    Ok(obj)
+}
+
 /// An id as the unified model holds it: numbers and strings as text, `{value}` / `{id}` objects
 /// (v1 expanded references) by their inner id; `null` is `None`.
 pub fn id_string(v: Option<&Value>) -> Option<String> {

@@ -1,6 +1,5 @@
 //! Unified account ↔ Salesforce `Account`.
 
-use serde_json::Value;
 use unicrm_core::{Account, Result};
 
 use super::{decimal_value, require, Body, Read, Write, COMMON_FIELDS};
@@ -52,6 +51,7 @@ pub fn account_to_wire(a: &Account, mode: Write) -> Result<SObject> {
 }
 
 /// An account as Salesforce answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn account_from_wire(obj: &SObject) -> Result<Account> {
     let r = Read::new(obj);
     let id = r.id();
@@ -70,6 +70,6 @@ pub fn account_from_wire(obj: &SObject) -> Result<Account> {
         passthrough: Default::default(),
         created_at: r.datetime("CreatedDate")?,
         updated_at: r.datetime("LastModifiedDate")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }

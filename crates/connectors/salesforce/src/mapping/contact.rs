@@ -107,6 +107,7 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<SObject> {
 }
 
 /// A contact as Salesforce answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn contact_from_wire(obj: &SObject) -> Result<Contact> {
     let r = Read::new(obj);
     let id = r.id();
@@ -130,6 +131,6 @@ pub fn contact_from_wire(obj: &SObject) -> Result<Contact> {
         passthrough: Default::default(),
         created_at: r.datetime("CreatedDate")?,
         updated_at: r.datetime("LastModifiedDate")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }

@@ -131,6 +131,7 @@ pub fn deal_to_wire(d: &Deal, mode: Write) -> Result<SObject> {
 }
 
 /// An opportunity as Salesforce answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn deal_from_wire(obj: &SObject) -> Result<Deal> {
     let r = Read::new(obj);
     let id = r.id();
@@ -153,6 +154,6 @@ pub fn deal_from_wire(obj: &SObject) -> Result<Deal> {
         passthrough: Default::default(),
         created_at: r.datetime("CreatedDate")?,
         updated_at: r.datetime("LastModifiedDate")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }

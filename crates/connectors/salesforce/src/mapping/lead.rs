@@ -107,6 +107,7 @@ pub fn lead_to_wire(l: &Lead, mode: Write) -> Result<SObject> {
 }
 
 /// A lead as Salesforce answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn lead_from_wire(obj: &SObject) -> Result<Lead> {
     let r = Read::new(obj);
     let id = r.id();
@@ -132,6 +133,6 @@ pub fn lead_from_wire(obj: &SObject) -> Result<Lead> {
         passthrough: Default::default(),
         created_at: r.datetime("CreatedDate")?,
         updated_at: r.datetime("LastModifiedDate")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }

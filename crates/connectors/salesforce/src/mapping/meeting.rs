@@ -114,6 +114,7 @@ pub fn meeting_to_wire(m: &Meeting, mode: Write) -> Result<SObject> {
 }
 
 /// An event as Salesforce answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn meeting_from_wire(obj: &SObject) -> Result<Meeting> {
     let r = Read::new(obj);
     let id = r.id();
@@ -152,6 +153,6 @@ pub fn meeting_from_wire(obj: &SObject) -> Result<Meeting> {
         passthrough: Default::default(),
         created_at: r.datetime("CreatedDate")?,
         updated_at: r.datetime("LastModifiedDate")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
     })
 }
