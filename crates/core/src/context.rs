@@ -231,7 +231,20 @@ pub struct Context {
 
 impl Context {
     /// A context for `base_url` with `credentials`, a new HTTP client and no recorder.
+    ///
+    /// Building a client is costly (TLS roots, proxy settings from the environment): a caller
+    /// making many contexts should build one client and use [`Context::with_client`].
     pub fn new(base_url: impl Into<String>, credentials: Credentials) -> Self {
+        Self::with_client(base_url, credentials, default_http_client())
+    }
+
+    /// A context for `base_url` with `credentials` over `http` (a shared, pooled client: cloning
+    /// one is cheap) and no recorder.
+    pub fn with_client(
+        base_url: impl Into<String>,
+        credentials: Credentials,
+        http: reqwest::Client,
+    ) -> Self {
         let mut base_url = base_url.into();
         while base_url.ends_with('/') {
             base_url.pop();
@@ -239,7 +252,7 @@ impl Context {
         Context {
             base_url,
             credentials,
-            http: default_http_client(),
+            http,
             recorder: None,
             settings: BTreeMap::new(),
             owners: OwnerCache::default(),

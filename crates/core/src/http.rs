@@ -162,6 +162,10 @@ impl ProviderResponse {
 
     /// Parses the body as `T`; a body that does not fit is a `Transport` error naming the path.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        // The path is tracked only when the plain pass fails (see `dialect::parse_json`).
+        if let Ok(v) = serde_json::from_slice::<T>(&self.body) {
+            return Ok(v);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(de).map_err(|e| Error::Transport {
             provider: self.provider.to_owned(),

@@ -527,8 +527,7 @@ impl Gateway {
                     .unwrap_or_else(|| connector.info().default_base_url.to_owned())
             }
         };
-        let mut cx = Context::new(base, entry.credentials.clone())
-            .with_http(self.inner.http.clone())
+        let mut cx = Context::with_client(base, entry.credentials.clone(), self.inner.http.clone())
             .with_owner_cache(entry.owners.clone())
             .sandboxed(a.environment == Environment::Test)
             .with_timeout(self.inner.config.provider_timeout)

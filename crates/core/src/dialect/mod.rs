@@ -25,7 +25,14 @@ pub enum Dialect {
 }
 
 /// Parses `bytes` as `T`, naming the JSON path of the first problem.
+///
+/// Well-formed input is parsed once, without path tracking; only input that fails is parsed a
+/// second time with `serde_path_to_error` to name the path (deserializing is deterministic, so
+/// the second pass fails at the same place).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
