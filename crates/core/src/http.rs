@@ -33,6 +33,9 @@ pub enum Body {
     Empty,
     /// A JSON body.
     Json(Value),
+    /// A JSON body already serialized (see [`ProviderRequest::json_of`]): no intermediate
+    /// [`Value`] is built for it.
+    JsonBytes(Bytes),
     /// A form-encoded body.
     Form(Vec<(String, String)>),
 }
@@ -103,6 +106,16 @@ impl ProviderRequest {
     pub fn json(mut self, body: Value) -> Self {
         self.body = Body::Json(body);
         self
+    }
+
+    /// Sets a JSON body serialized straight from `body` (cheaper than building a [`Value`]
+    /// first with [`ProviderRequest::json`]).
+    pub fn json_of<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::Internal(format!("serializing a {} request: {e}", self.provider))
+        })?;
+        self.body = Body::JsonBytes(Bytes::from(bytes));
+        Ok(self)
     }
 
     /// Sets a form body.
@@ -317,20 +330,30 @@ impl Context {
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        // The body as recorded: built only when calls are recorded.
+        let recording = self.recorder.is_some();
         let recorded_body = match &req.body {
             Body::Empty => None,
             Body::Json(v) => {
                 builder = builder.json(v);
-                Some(v.clone())
+                recording.then(|| v.clone())
+            }
+            Body::JsonBytes(b) => {
+                builder = builder
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+                recording.then(|| body_as_value(b))
             }
             Body::Form(pairs) => {
                 builder = builder.form(pairs);
-                Some(Value::Object(
-                    pairs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                        .collect(),
-                ))
+                recording.then(|| {
+                    Value::Object(
+                        pairs
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                            .collect(),
+                    )
+                })
             }
         };
         let started = std::time::Instant::now();

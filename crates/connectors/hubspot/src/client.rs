@@ -131,7 +131,7 @@ pub async fn create_object(
     obj: HsObject,
     body: &ObjectInputForCreate,
 ) -> Result<SimplePublicObject> {
-    let req = ProviderRequest::post(ID, objects_url(cx, obj), json_body(body)?);
+    let req = ProviderRequest::new(ID, http::Method::POST, objects_url(cx, obj)).json_of(body)?;
     cx.send_ok(req, parse_error).await?.json()
 }
 
@@ -142,7 +142,8 @@ pub async fn update_object(
     id: &str,
     body: &ObjectInput,
 ) -> Result<SimplePublicObject> {
-    let req = ProviderRequest::patch(ID, object_url(cx, obj, id), json_body(body)?);
+    let req =
+        ProviderRequest::new(ID, http::Method::PATCH, object_url(cx, obj, id)).json_of(body)?;
     cx.send_ok(req, parse_error).await?.json()
 }
 

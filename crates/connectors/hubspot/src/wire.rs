@@ -509,18 +509,51 @@ fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 fn property_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<String, Option<String>>, D::Error> {
-    let raw = Option::<BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
-    raw.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::Null => Ok((k, None)),
-            serde_json::Value::String(s) => Ok((k, Some(s))),
-            serde_json::Value::Number(n) => Ok((k, Some(n.to_string()))),
-            serde_json::Value::Bool(b) => Ok((k, Some(b.to_string()))),
-            other => Err(serde::de::Error::custom(format!(
-                "property `{k}` must be a string, got {other}"
-            ))),
-        })
-        .collect()
+    struct Props;
+    impl<'de> serde::de::Visitor<'de> for Props {
+        type Value = BTreeMap<String, Option<String>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(self)
+        }
+
+        // Read straight into the result (no intermediate map of JSON values): this runs for
+        // every record HubSpot sends. As before, a later duplicate key wins.
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(k) = map.next_key::<String>()? {
+                let v = match map.next_value::<serde_json::Value>()? {
+                    serde_json::Value::Null => None,
+                    serde_json::Value::String(s) => Some(s),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    serde_json::Value::Bool(b) => Some(b.to_string()),
+                    other => {
+                        return Err(serde::de::Error::custom(format!(
+                            "property `{k}` must be a string, got {other}"
+                        )))
+                    }
+                };
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(Props)
 }
 
 /// Input property maps: like [`property_map`] but a `null` becomes `""` (HubSpot's "clear").
@@ -556,6 +589,50 @@ mod tests {
             let o: SimplePublicObject = serde_json::from_str(&fixture(f)).expect(f);
             assert!(!o.id.is_empty(), "{f}");
         }
+    }
+
+    #[test]
+    fn property_values_are_strings_numbers_booleans_or_null() {
+        let o: SimplePublicObject = serde_json::from_str(
+            r#"{"id":"1","properties":{"a":"x","b":12,"c":1.5,"d":true,"e":null,"a2":"y"}}"#,
+        )
+        .unwrap();
+        let got: Vec<(&str, Option<&str>)> = o
+            .properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Some("x")),
+                ("a2", Some("y")),
+                ("b", Some("12")),
+                ("c", Some("1.5")),
+                ("d", Some("true")),
+                ("e", None)
+            ]
+        );
+        // No properties, or `null`: an empty map.
+        for body in [r#"{"id":"1"}"#, r#"{"id":"1","properties":null}"#] {
+            let o: SimplePublicObject = serde_json::from_str(body).unwrap();
+            assert!(o.properties.is_empty(), "{body}");
+        }
+        // A nested value names its property; a non-map is refused.
+        let e = serde_json::from_str::<SimplePublicObject>(
+            r#"{"id":"1","properties":{"ok":"1","bad":{"x":1}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("property `bad` must be a string"), "{e}");
+        let e = serde_json::from_str::<SimplePublicObject>(r#"{"id":"1","properties":"x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected a map"), "{e}");
+        // The same through a JSON value (lists read records out of a parsed page).
+        let v = serde_json::json!({"id": "1", "properties": {"n": 7, "s": "t"}});
+        let o: SimplePublicObject = serde_json::from_value(v).unwrap();
+        assert_eq!(o.properties["n"].as_deref(), Some("7"));
     }
 
     #[test]
