@@ -88,7 +88,7 @@ pub use sandbox::{RequestRecord, Sandbox};
 pub use server::{
     app, app_with, serve, spawn, spawn_with, EmulatorBase, RunningSandbox, ServeOptions,
 };
-pub use store::{KeyFn, StoreError, StoredRecord, TenantStore};
+pub use store::{KeyFn, OrderFn, StoreError, StoredRecord, TenantStore};
 
 /// Fills one sandbox account (`tenant` token) of an emulator with `n` realistic records.
 pub type SeedFn = fn(&Sandbox, &str, usize, &mut StdRng);

@@ -573,7 +573,7 @@ fn definitions(store: &TenantStore, obj: Obj) -> Vec<Value> {
     let prefix = format!("{}:", obj.name());
     out.extend(
         store
-            .find("properties", |r| r.id.starts_with(&prefix))
+            .find_by_id_prefix("properties", &prefix)
             .into_iter()
             .map(|r| r.data),
     );
@@ -821,9 +821,11 @@ fn associations_of(
     obj: Obj,
     id: &str,
 ) -> BTreeMap<Obj, BTreeMap<String, BTreeSet<i64>>> {
+    // Association ids are `{from}:{from id}:{to}:{to id}`: the store's id index finds this
+    // record's associations without scanning the account's.
     let prefix = format!("{}:{id}:", obj.name());
     let mut out: BTreeMap<Obj, BTreeMap<String, BTreeSet<i64>>> = BTreeMap::new();
-    for rec in store.find("associations", |r| r.id.starts_with(&prefix)) {
+    for rec in store.find_by_id_prefix("associations", &prefix) {
         let Some(to) = rec
             .data
             .get("to_type")
@@ -1190,6 +1192,15 @@ fn obj_or_404(sb: &Sandbox, raw: &str) -> Result<Obj, Response> {
     })
 }
 
+/// Where a record sits in list order: archived or not, then by numeric record id (a
+/// non-numeric id last); ties keep insertion order.
+fn list_order(rec: &StoredRecord) -> Option<(u64, u64)> {
+    Some((
+        u64::from(is_archived(rec)),
+        rec.id.parse::<u64>().unwrap_or(u64::MAX),
+    ))
+}
+
 async fn list_objects(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
@@ -1213,29 +1224,32 @@ async fn list_objects(
         Err(m) => return bad_request(&sb, &m),
     };
     let archived = params.get("archived") == Some("true");
-    let store = sb.tenant(&token);
-    let mut records: Vec<StoredRecord> = store.find(obj.name(), |r| is_archived(r) == archived);
-    records.sort_by_key(|r| r.id.parse::<u64>().unwrap_or(u64::MAX));
     // `after` is the id of the next record ("This value is the Record ID of the next record").
-    let start = match params.get("after") {
+    let from = match params.get("after") {
         None | Some("") => 0,
         Some(a) => match a.parse::<u64>() {
-            Ok(after) => records
-                .iter()
-                .position(|r| r.id.parse::<u64>().unwrap_or(u64::MAX) >= after)
-                .unwrap_or(records.len()),
+            Ok(after) => after,
             Err(_) => return bad_request(&sb, &format!("Invalid after cursor: {a}")),
         },
     };
+    let store = sb.tenant(&token);
+    // The page and the record after it, by record id, from the store's listing order (no scan).
+    let mut records = store.ordered_from(
+        obj.name(),
+        "hubspot-list",
+        list_order,
+        u64::from(archived),
+        from,
+        limit + 1,
+    );
+    let next = (records.len() > limit).then(|| records.pop()).flatten();
     let wanted = params.list("properties");
     let page: Vec<Value> = records
         .iter()
-        .skip(start)
-        .take(limit)
         .map(|r| render(&store, obj, r, Some(&wanted), &assoc))
         .collect();
     let mut body = json!({ "results": page });
-    if let Some(next) = records.get(start + limit) {
+    if let Some(next) = next {
         body["paging"] = json!({"next": {
             "after": next.id,
             "link": format!("?after={}", next.id),

@@ -320,3 +320,190 @@ fn key_lookups_follow_every_write() {
     s.insert("people", "3", json!({"emails": ["c@x"]})).unwrap();
     assert_eq!(ids("c@x"), ["3"]);
 }
+
+fn ids_of(records: Vec<unicrm_sandbox::StoredRecord>) -> Vec<String> {
+    records.into_iter().map(|r| r.id).collect()
+}
+
+#[test]
+fn id_prefix_lookups_follow_every_write() {
+    let sb = Sandbox::new(0).emulator("x");
+    let s = sb.tenant("tok");
+    let of = |prefix: &str| ids_of(s.find_by_id_prefix("links", prefix));
+    assert!(of("contacts:1:").is_empty());
+    // Inserted out of id order; listed in insertion order. `1:` must not match `10:` or `1x`.
+    for id in [
+        "contacts:1:companies:9",
+        "contacts:10:companies:9",
+        "contacts:1:companies:2",
+        "contacts:1x:companies:2",
+        "companies:9:contacts:1",
+        "contacts:1:deals:5",
+    ] {
+        s.insert("links", id, json!({})).unwrap();
+    }
+    assert_eq!(
+        of("contacts:1:"),
+        [
+            "contacts:1:companies:9",
+            "contacts:1:companies:2",
+            "contacts:1:deals:5"
+        ]
+    );
+    assert_eq!(of("contacts:10:"), ["contacts:10:companies:9"]);
+    assert_eq!(of("companies:9:"), ["companies:9:contacts:1"]);
+    assert_eq!(
+        of("contacts:1:companies:"),
+        ["contacts:1:companies:9", "contacts:1:companies:2"]
+    );
+    assert!(of("contacts:2:").is_empty());
+    assert_eq!(of("").len(), 6);
+    // The same as a scan, always.
+    let scan = |prefix: &str| ids_of(s.find("links", |r| r.id.starts_with(prefix)));
+    for prefix in [
+        "contacts:1:",
+        "contacts:1",
+        "contacts:",
+        "c",
+        "companies:9:contacts:1",
+    ] {
+        assert_eq!(of(prefix), scan(prefix), "{prefix}");
+    }
+    // Updates keep the record (and its place); deletes remove it; a re-insert goes last.
+    s.replace("links", "contacts:1:companies:9", json!({"types": [1]}))
+        .unwrap();
+    assert_eq!(of("contacts:1:").len(), 3);
+    s.delete("links", "contacts:1:companies:9").unwrap();
+    assert_eq!(
+        of("contacts:1:"),
+        ["contacts:1:companies:2", "contacts:1:deals:5"]
+    );
+    s.insert("links", "contacts:1:companies:9", json!({}))
+        .unwrap();
+    assert_eq!(
+        of("contacts:1:"),
+        [
+            "contacts:1:companies:2",
+            "contacts:1:deals:5",
+            "contacts:1:companies:9"
+        ]
+    );
+    assert!(s.find_by_id_prefix("other", "contacts:1:").is_empty());
+    s.clear();
+    assert!(of("contacts:1:").is_empty());
+}
+
+/// Listed by `(archived, numeric id)`; `hidden` records are left out of the order.
+fn by_flag_and_number(r: &unicrm_sandbox::StoredRecord) -> Option<(u64, u64)> {
+    if r.data.get("hidden").is_some() {
+        return None;
+    }
+    let archived = r.data.get("archived").and_then(serde_json::Value::as_bool) == Some(true);
+    Some((u64::from(archived), r.id.parse().unwrap_or(u64::MAX)))
+}
+
+#[test]
+fn ordered_listings_follow_every_write() {
+    let sb = Sandbox::new(0).emulator("x");
+    let s = sb.tenant("tok");
+    let page = |partition: u64, from: u64, take: usize| {
+        ids_of(s.ordered_from(
+            "items",
+            "by-number",
+            by_flag_and_number,
+            partition,
+            from,
+            take,
+        ))
+    };
+    assert!(page(0, 0, 10).is_empty());
+    // Inserted out of order, one non-numeric id (last), one left out.
+    for id in ["30", "10", "abc", "20", "5"] {
+        s.insert("items", id, json!({})).unwrap();
+    }
+    s.insert("items", "7", json!({"hidden": true})).unwrap();
+    assert_eq!(page(0, 0, 10), ["5", "10", "20", "30", "abc"]);
+    assert_eq!(page(0, 0, 2), ["5", "10"]);
+    assert_eq!(page(0, 10, 2), ["10", "20"]);
+    assert_eq!(page(0, 11, 2), ["20", "30"]);
+    assert_eq!(page(0, 31, 10), ["abc"]);
+    assert_eq!(page(0, 0, 0), Vec::<String>::new());
+    assert!(page(1, 0, 10).is_empty());
+    // Built on first use: records inserted since are in it, and an update moves a record to
+    // the other partition (or out of the order, or back in).
+    s.insert("items", "15", json!({})).unwrap();
+    s.merge("items", "20", &json!({"archived": true})).unwrap();
+    s.merge("items", "7", &json!({"hidden": null})).unwrap();
+    s.merge("items", "5", &json!({"hidden": true})).unwrap();
+    assert_eq!(page(0, 0, 10), ["7", "10", "15", "30", "abc"]);
+    assert_eq!(page(1, 0, 10), ["20"]);
+    s.replace("items", "20", json!({})).unwrap();
+    assert_eq!(page(0, 0, 10), ["7", "10", "15", "20", "30", "abc"]);
+    assert!(page(1, 0, 10).is_empty());
+    // Deletes leave it; a second order of the same collection is independent.
+    s.delete("items", "15").unwrap();
+    s.delete("items", "abc").unwrap();
+    assert_eq!(page(0, 0, 10), ["7", "10", "20", "30"]);
+    let newest_first = |r: &unicrm_sandbox::StoredRecord| Some((0, u64::MAX - r.seq));
+    let by_seq = ids_of(s.ordered_from("items", "newest", newest_first, 0, 0, 10));
+    assert_eq!(by_seq, ["7", "5", "20", "10", "30"]);
+    assert_eq!(page(0, 0, 10), ["7", "10", "20", "30"]);
+    // Equal positions keep insertion order.
+    let same = |_: &unicrm_sandbox::StoredRecord| Some((0, 1));
+    assert_eq!(
+        ids_of(s.ordered_from("items", "same", same, 0, 0, 10)),
+        ids_of(s.list("items"))
+    );
+    assert!(s
+        .ordered_from("none", "by-number", by_flag_and_number, 0, 0, 10)
+        .is_empty());
+    s.clear();
+    assert!(page(0, 0, 10).is_empty());
+    s.insert("items", "1", json!({})).unwrap();
+    assert_eq!(page(0, 0, 10), ["1"]);
+}
+
+#[test]
+fn ordered_paging_with_writes_between_pages_repeats_and_skips_nothing() {
+    let sb = Sandbox::new(0).emulator("x");
+    let s = sb.tenant("tok");
+    let number = |r: &unicrm_sandbox::StoredRecord| r.id.parse().ok().map(|n| (0, n));
+    for n in (1..=200u64).rev() {
+        s.insert("items", n.to_string(), json!({})).unwrap();
+    }
+    // Page by "the position of the next record" (as HubSpot's `after`), deleting records
+    // behind and ahead of the cursor and inserting new ones between pages.
+    let mut seen: Vec<u64> = Vec::new();
+    let mut deleted_ahead = Vec::new();
+    let mut from = 0;
+    let mut round = 0u64;
+    loop {
+        let mut page = s.ordered_from("items", "n", number, 0, from, 8);
+        let next = (page.len() > 7).then(|| page.pop()).flatten();
+        seen.extend(page.iter().map(|r| r.id.parse::<u64>().unwrap()));
+        let Some(next) = next else { break };
+        from = next.id.parse().unwrap();
+        round += 1;
+        // Behind the cursor: already listed, must not come back.
+        let _ = s.delete("items", &seen[seen.len() / 2].to_string());
+        // Ahead of the cursor: must not be listed.
+        let ahead = from + 3;
+        if s.delete("items", &ahead.to_string()).is_ok() {
+            deleted_ahead.push(ahead);
+        }
+        // New, past everything: must be listed once.
+        s.insert("items", (1000 + round).to_string(), json!({}))
+            .unwrap();
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "a record listed twice");
+    assert_eq!(sorted, seen, "listed in order");
+    let expected: Vec<u64> = (1..=200)
+        .chain((1..=round).map(|r| 1000 + r))
+        .filter(|n| !deleted_ahead.contains(n))
+        .collect();
+    assert!(deleted_ahead.len() > 20 && round > 25);
+    assert_eq!(seen, expected);
+}
