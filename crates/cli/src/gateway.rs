@@ -250,6 +250,10 @@ pub fn serve(
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
         println!("unicrm gateway listening on http://{addr} (dialect \"unified\": /unified/crm/…, dialect \"v1\": /api/v1/…, /openapi.json)");
+        // Answers go out at once (no Nagle delay behind a previous unacknowledged segment).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, unicrm_server::router(gateway))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

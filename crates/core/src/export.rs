@@ -1,13 +1,19 @@
-//! Paging through a whole resource with bounded memory: one page in memory at a time, a cursor
-//! to resume from after an interruption.
+//! Paging through a whole resource with bounded memory: at most two pages in memory (the one
+//! handed out and the next one, fetched meanwhile), a cursor to resume from after an
+//! interruption.
 
 use crate::connector::Connector;
 use crate::context::Context;
 use crate::error::Result;
-use crate::model::{ListQuery, Record, Resource};
+use crate::model::{ListQuery, Page, Record, Resource};
 use std::sync::Arc;
+use tokio::task::JoinHandle;
 
 /// Walks every page of a resource.
+///
+/// While the caller works on a page, the next one is already being fetched (a task on the
+/// current tokio runtime; [`Export::prefetch`] turns that off), so a whole export takes about
+/// the longer of the provider's paging and the caller's writing, not their sum.
 ///
 /// ```no_run
 /// # async fn run(c: std::sync::Arc<dyn unicrm_core::Connector>, cx: unicrm_core::Context) -> unicrm_core::Result<()> {
@@ -27,6 +33,17 @@ pub struct Export {
     done: bool,
     pages: u64,
     records: u64,
+    prefetch: bool,
+    /// The fetch of the page at `query.cursor`, started when the previous page was handed out.
+    next: Option<JoinHandle<Result<Page<Record>>>>,
+}
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        if let Some(next) = self.next.take() {
+            next.abort();
+        }
+    }
 }
 
 impl Export {
@@ -45,7 +62,26 @@ impl Export {
             done: false,
             pages: 0,
             records: 0,
+            prefetch: true,
+            next: None,
         }
+    }
+
+    /// Whether the next page is fetched while the caller works on the current one (default:
+    /// yes). Without it, exactly one page is in memory at a time.
+    pub fn prefetch(mut self, on: bool) -> Self {
+        self.prefetch = on;
+        self
+    }
+
+    fn fetch(&self) -> impl std::future::Future<Output = Result<Page<Record>>> + Send + 'static {
+        let (connector, cx, resource, query) = (
+            self.connector.clone(),
+            self.cx.clone(),
+            self.resource,
+            self.query.clone(),
+        );
+        async move { connector.list(&cx, resource, &query).await }
     }
 
     /// The next page, or `None` after the last one.
@@ -53,15 +89,20 @@ impl Export {
         if self.done {
             return Ok(None);
         }
-        let page = self
-            .connector
-            .list(&self.cx, self.resource, &self.query)
-            .await?;
+        let page = match self.next.take() {
+            Some(next) => next.await.map_err(|e| {
+                crate::error::Error::Internal(format!("fetching the next page: {e}"))
+            })??,
+            None => self.fetch().await?,
+        };
         self.pages += 1;
         self.records += page.items.len() as u64;
         match page.next_cursor {
             Some(c) if Some(&c) != self.query.cursor.as_ref() => self.query.cursor = Some(c),
             _ => self.done = true,
+        }
+        if self.prefetch && !self.done {
+            self.next = Some(tokio::spawn(self.fetch()));
         }
         Ok(Some(page.items))
     }
