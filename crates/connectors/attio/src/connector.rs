@@ -99,12 +99,41 @@ fn object_of(resource: Resource) -> Option<&'static str> {
 
 /// A record as unified; the record moves into `raw` (as JSON), uncopied.
 fn record_from_wire_owned(resource: Resource, r: wire::Record) -> Result<Record> {
-    let mut out = map_record(resource, &r)?;
+    let mut out = map_record(resource, (&r).into())?;
     *out.raw_mut() = Some(mapping::record_into_value(r));
     Ok(out)
 }
 
-fn map_record(resource: Resource, r: &wire::Record) -> Result<Record> {
+/// A record payload (an answer `{"data": record}` or a bare record) as unified, keeping a copy of
+/// the record as `raw`. Read in place when it has the shape Attio sends; otherwise deserialized,
+/// for the same record or the same error.
+fn record_from_payload(resource: Resource, payload: &Value) -> Result<Record> {
+    let Some(r) = wire::RecordRef::in_place(mapping::record_of(payload)) else {
+        return record_from_wire_owned(resource, mapping::parse_record(payload)?);
+    };
+    let mut out = map_record(resource, r)?;
+    *out.raw_mut() = Some(r.to_value());
+    Ok(out)
+}
+
+/// [`record_from_payload`] of a payload given by value: the record moves into `raw`, uncopied.
+fn record_from_payload_owned(resource: Resource, payload: Value) -> Result<Record> {
+    let raw = match wire::RecordRef::into_value(mapping::record_of_owned(payload)) {
+        Ok(raw) => raw,
+        Err(record) => {
+            return record_from_wire_owned(resource, mapping::deserialize_record(record)?)
+        }
+    };
+    let mut out = match wire::RecordRef::in_place(&raw) {
+        Some(r) => map_record(resource, r)?,
+        // `into_value` answers only records read in place; serde reads them the same.
+        None => return record_from_wire_owned(resource, mapping::deserialize_record(raw)?),
+    };
+    *out.raw_mut() = Some(raw);
+    Ok(out)
+}
+
+fn map_record(resource: Resource, r: wire::RecordRef<'_>) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => contact::contact_from_wire(r)?.into(),
         Resource::Account => account::account_from_wire(r)?.into(),
@@ -499,14 +528,152 @@ impl Connector for Attio {
                 Ok(meeting::meeting_from_wire(&meeting::parse_meeting(payload)?)?.into())
             }
             Resource::Lead => Err(Error::unsupported(ID, Resource::Lead, Operation::Get)),
-            other => record_from_wire_owned(other, mapping::parse_record(payload)?),
+            other => record_from_payload(other, payload),
         }
     }
 
     fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
         match resource {
             Resource::Meeting | Resource::Lead => self.from_provider(resource, &payload),
-            other => record_from_wire_owned(other, mapping::parse_record_owned(payload)?),
+            other => record_from_payload_owned(other, payload),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `from_provider` answered before records were read in place: serde, then mapping.
+    fn by_serde(resource: Resource, payload: &Value) -> Result<Record> {
+        record_from_wire_owned(resource, mapping::parse_record(payload)?)
+    }
+
+    /// Both `from_provider` and `from_provider_owned` answer exactly what serde-then-mapping
+    /// answers: the same record (with the same `raw`) or the same error.
+    fn same_as_serde(resource: Resource, payload: &Value) {
+        let expected = by_serde(resource, payload).map_err(|e| e.to_string());
+        let borrowed = Attio
+            .from_provider(resource, payload)
+            .map_err(|e| e.to_string());
+        let owned = Attio
+            .from_provider_owned(resource, payload.clone())
+            .map_err(|e| e.to_string());
+        assert_eq!(borrowed, expected, "borrowed, {resource:?}: {payload}");
+        assert_eq!(owned, expected, "owned, {resource:?}: {payload}");
+    }
+
+    /// Payloads of every shape around the one Attio sends: the fast path takes the documented
+    /// ones and leaves the others to serde.
+    fn variants(doc: &Value) -> Vec<Value> {
+        let record = doc["data"].clone();
+        let mut out = vec![doc.clone(), record.clone()];
+        let mut with = |f: &dyn Fn(&mut Value)| {
+            let mut r = record.clone();
+            f(&mut r);
+            out.push(json!({ "data": r.clone() }));
+            out.push(r);
+        };
+        with(&|r| r["extra"] = json!({"a": [1, 2]}));
+        with(&|r| r["id"]["extra"] = json!(1));
+        with(&|r| r["id"] = json!(["w", "o", "r"]));
+        with(&|r| r["id"] = json!("bf071e1f"));
+        with(&|r| r["id"]["record_id"] = json!(7));
+        with(&|r| r["id"]["object_id"] = Value::Null);
+        with(&|r| {
+            r["id"].as_object_mut().unwrap().remove("workspace_id");
+        });
+        with(&|r| {
+            r.as_object_mut().unwrap().remove("id");
+        });
+        with(&|r| {
+            r.as_object_mut().unwrap().remove("web_url");
+        });
+        with(&|r| r["web_url"] = Value::Null);
+        with(&|r| r["web_url"] = json!(42));
+        with(&|r| {
+            r.as_object_mut().unwrap().remove("values");
+        });
+        with(&|r| r["values"] = Value::Null);
+        with(&|r| r["values"] = json!([]));
+        with(&|r| r["values"] = json!({}));
+        with(&|r| r["values"]["name"] = json!("John"));
+        with(&|r| r["values"]["name"] = json!([1, "x", null]));
+        with(&|r| r["values"]["custom"] = json!([{"value": 1}, {"value": 2}]));
+        with(&|r| r["values"]["custom"] = json!([{"active_until": "2024-01-01T00:00:00Z"}]));
+        with(&|r| {
+            r["values"]["custom"] = json!([{"active_from": "yesterday", "value": 1}]);
+        });
+        with(&|r| {
+            r["values"]["custom"] = json!([{"active_from": "2030-01-01T00:00:00Z", "value": 1}]);
+        });
+        // The same length as the documented `active_from`s, read right after one of them.
+        with(&|r| {
+            r["values"]["custom"] =
+                json!([{"active_from": "2031-01-01T15:00:00.000000000Z", "value": 1}]);
+        });
+        with(&|r| {
+            r["values"]["custom"] =
+                json!([{"active_from": "2023-01-01T15:00:00.000000000X", "value": 1}]);
+        });
+        with(&|r| {
+            r.as_object_mut().unwrap().remove("created_at");
+        });
+        with(&|r| r["created_at"] = json!(""));
+        with(&|r| r["created_at"] = json!("not a time"));
+        with(&|r| r["created_at"] = json!(1669036969061u64));
+        with(&|r| r["data"] = json!({"id": 1}));
+        out.extend([
+            json!({"data": null}),
+            json!({"data": []}),
+            json!(null),
+            json!("record"),
+            json!([record]),
+            json!({}),
+        ]);
+        out
+    }
+
+    #[test]
+    fn records_read_in_place_map_as_serde_reads_them() {
+        for (resource, text) in [
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/get_person_docs.json"),
+            ),
+            (
+                Resource::Account,
+                include_str!("../fixtures/account/create_company_response_docs.json"),
+            ),
+            (
+                Resource::Deal,
+                include_str!("../fixtures/deal/create_deal_response_docs.json"),
+            ),
+        ] {
+            let doc: Value = serde_json::from_str(text).unwrap();
+            assert!(
+                wire::RecordRef::in_place(&doc["data"]).is_some(),
+                "the documented record is read in place"
+            );
+            for payload in variants(&doc) {
+                same_as_serde(resource, &payload);
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_read_in_place_moves_into_raw_as_serde_renders_it() {
+        let doc: Value =
+            serde_json::from_str(include_str!("../fixtures/contact/get_person_docs.json")).unwrap();
+        let mut record = doc["data"].clone();
+        record["extra"] = json!(true);
+        record["id"]["extra"] = json!(true);
+        record.as_object_mut().unwrap().remove("web_url");
+        let by_serde = serde_json::to_value(mapping::parse_record(&record).unwrap()).unwrap();
+        let r = wire::RecordRef::in_place(&record).unwrap();
+        assert_eq!(r.to_value(), by_serde);
+        assert_eq!(wire::RecordRef::into_value(record).unwrap(), by_serde);
+        let bad = json!({"id": ["w", "o", "r"], "created_at": "", "values": {}});
+        assert_eq!(wire::RecordRef::into_value(bad.clone()), Err(bad));
     }
 }

@@ -65,6 +65,121 @@ pub struct Record {
     pub values: Map<String, Value>,
 }
 
+/// A record read in place: the parts of a record payload mapping reads, borrowed from it.
+///
+/// [`RecordRef::in_place`] takes only payloads whose every field has the shape Attio sends and
+/// serde would accept as a [`Record`] (anything else goes through serde, for the same answer or
+/// the same error).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    /// Workspace UUID.
+    pub workspace_id: &'a str,
+    /// Object UUID.
+    pub object_id: &'a str,
+    /// Record UUID (what unicrm uses as the id).
+    pub record_id: &'a str,
+    /// When the record was created.
+    pub created_at: &'a str,
+    /// Link to the record in the Attio app.
+    pub web_url: Option<&'a str>,
+    /// Attribute `api_slug` → array of value objects.
+    pub values: &'a Map<String, Value>,
+}
+
+/// The keys of a record [`RecordRef::to_value`] keeps (those of [`Record`]).
+const RECORD_KEYS: &[&str] = &["id", "created_at", "web_url", "values"];
+/// The keys of a record id (those of [`RecordId`]).
+const RECORD_ID_KEYS: &[&str] = &["workspace_id", "object_id", "record_id"];
+
+impl<'a> RecordRef<'a> {
+    /// The record `payload` is, read without copying it; `None` when some field is not as Attio
+    /// sends it (an `id` other than an object of three strings, a `created_at` other than a
+    /// string, a `web_url` other than a string or null, `values` missing or not an object).
+    pub fn in_place(payload: &'a Value) -> Option<RecordRef<'a>> {
+        let o = payload.as_object()?;
+        let id = o.get("id")?.as_object()?;
+        let web_url = match o.get("web_url") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => return None,
+        };
+        Some(RecordRef {
+            workspace_id: id.get("workspace_id")?.as_str()?,
+            object_id: id.get("object_id")?.as_str()?,
+            record_id: id.get("record_id")?.as_str()?,
+            created_at: o.get("created_at")?.as_str()?,
+            web_url,
+            values: o.get("values")?.as_object()?,
+        })
+    }
+
+    /// The record as JSON (a copy): the same value as `serde_json::to_value` of the [`Record`]
+    /// serde reads from the payload.
+    pub fn to_value(&self) -> Value {
+        record_json(
+            [self.workspace_id, self.object_id, self.record_id].map(str::to_owned),
+            self.created_at.to_owned(),
+            self.web_url.map(str::to_owned),
+            self.values.clone(),
+        )
+    }
+
+    /// [`RecordRef::to_value`] of a payload given by value, moving it: the keys a [`Record`]
+    /// does not have are dropped and a missing `web_url` becomes `null`. A payload
+    /// [`RecordRef::in_place`] does not take is given back unchanged, as the error.
+    pub fn into_value(payload: Value) -> std::result::Result<Value, Value> {
+        if RecordRef::in_place(&payload).is_none() {
+            return Err(payload);
+        }
+        let Value::Object(mut o) = payload else {
+            return Err(payload);
+        };
+        o.retain(|k, _| RECORD_KEYS.contains(&k.as_str()));
+        if let Some(Value::Object(id)) = o.get_mut("id") {
+            id.retain(|k, _| RECORD_ID_KEYS.contains(&k.as_str()));
+        }
+        o.entry("web_url").or_insert(Value::Null);
+        Ok(Value::Object(o))
+    }
+}
+
+/// A record's JSON from its parts (`[workspace_id, object_id, record_id]`, …), as serde renders
+/// a [`Record`]; built by hand, moving them (`json!` would copy `values`).
+pub fn record_json(
+    id: [String; 3],
+    created_at: String,
+    web_url: Option<String>,
+    values: Map<String, Value>,
+) -> Value {
+    let id: Map<String, Value> = RECORD_ID_KEYS
+        .iter()
+        .zip(id)
+        .map(|(k, v)| ((*k).to_owned(), Value::String(v)))
+        .collect();
+    let mut out = Map::new();
+    out.insert("id".to_owned(), Value::Object(id));
+    out.insert("created_at".to_owned(), Value::String(created_at));
+    out.insert(
+        "web_url".to_owned(),
+        web_url.map_or(Value::Null, Value::String),
+    );
+    out.insert("values".to_owned(), Value::Object(values));
+    Value::Object(out)
+}
+
+impl<'a> From<&'a Record> for RecordRef<'a> {
+    fn from(r: &'a Record) -> RecordRef<'a> {
+        RecordRef {
+            workspace_id: &r.id.workspace_id,
+            object_id: &r.id.object_id,
+            record_id: &r.id.record_id,
+            created_at: &r.created_at,
+            web_url: r.web_url.as_deref(),
+            values: &r.values,
+        }
+    }
+}
+
 /// The composite id of a meeting.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeetingId {

@@ -119,8 +119,21 @@ pub fn record_to_wire(record: &Record) -> Result<Value> {
     })
 }
 
-/// Pure: a Close record as a unified record of `resource`.
+/// Pure: a Close record as a unified record of `resource` (keeping a copy of it as `raw`).
 pub fn record_from_wire(resource: Resource, obj: &Object) -> Result<Record> {
+    let mut record = map_record(resource, obj)?;
+    *record.raw_mut() = Some(Value::Object(obj.clone()));
+    Ok(record)
+}
+
+/// Pure: [`record_from_wire`] of a record given by value: it moves into `raw`, uncopied.
+pub fn record_from_wire_owned(resource: Resource, obj: Object) -> Result<Record> {
+    let mut record = map_record(resource, &obj)?;
+    *record.raw_mut() = Some(Value::Object(obj));
+    Ok(record)
+}
+
+fn map_record(resource: Resource, obj: &Object) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => Record::Contact(contact::contact_from_wire(obj)?),
         Resource::Lead => Record::Lead(lead::lead_from_wire(obj)?),
@@ -218,7 +231,7 @@ impl Close {
         let mut leads: BTreeMap<String, Option<Object>> = BTreeMap::new();
         let mut out = Vec::with_capacity(objs.len());
         for obj in objs {
-            let mut record = record_from_wire(resource, &obj)?;
+            let mut record = record_from_wire_owned(resource, obj)?;
             if let Record::Contact(c) = &mut record {
                 if let Some(lead_id) = c.account_ids.as_ref().and_then(|a| a.first()).cloned() {
                     if !leads.contains_key(&lead_id) {
@@ -836,6 +849,10 @@ impl Connector for Close {
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, mapping::expect_object(payload)?)
     }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        record_from_wire_owned(resource, mapping::into_object(payload)?)
+    }
 }
 
 /// A read-only field sent with an update is accepted when it repeats what Close has (a record read
@@ -928,6 +945,7 @@ fn warn_currency(wanted: &Option<String>, saved: &Object) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
@@ -942,5 +960,55 @@ mod tests {
         assert!(checked_id(Resource::Contact, "lead_abc").is_err());
         assert!(checked_id(Resource::Account, "lead_../../me").is_err());
         assert!(checked_id(Resource::Lead, "lead_").is_err());
+    }
+
+    /// `from_provider_owned` answers what `from_provider` answers: the same record (with the
+    /// same `raw`) or the same error.
+    #[test]
+    fn owned_payloads_map_as_borrowed_ones() {
+        let fixtures = [
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/get_contact.json"),
+            ),
+            (
+                Resource::Lead,
+                include_str!("../fixtures/lead/create_lead_response.json"),
+            ),
+            (
+                Resource::Account,
+                include_str!("../fixtures/lead/list_item_custom_field.json"),
+            ),
+            (
+                Resource::Deal,
+                include_str!("../fixtures/opportunity/list_item.json"),
+            ),
+            (
+                Resource::Meeting,
+                include_str!("../fixtures/meeting/get_meeting.json"),
+            ),
+        ];
+        for (resource, text) in fixtures {
+            let r: Value = serde_json::from_str(text).unwrap();
+            let mut bad_time = r.clone();
+            bad_time["date_updated"] = json!("yesterday");
+            for payload in [
+                r.clone(),
+                bad_time,
+                json!({}),
+                json!(null),
+                json!("record"),
+                json!([r.clone()]),
+                json!(42),
+            ] {
+                let borrowed = Close
+                    .from_provider(resource, &payload)
+                    .map_err(|e| e.to_string());
+                let owned = Close
+                    .from_provider_owned(resource, payload.clone())
+                    .map_err(|e| e.to_string());
+                assert_eq!(owned, borrowed, "{resource:?}: {payload}");
+            }
+        }
     }
 }

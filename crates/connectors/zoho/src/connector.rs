@@ -127,8 +127,21 @@ pub fn record_to_wire(record: &Record, mode: Write) -> Result<ZohoRecord> {
     }
 }
 
-/// Pure: a Zoho record as a unified record.
+/// Pure: a Zoho record as a unified record (keeping a copy of it as `raw`).
 pub fn record_from_wire(resource: Resource, rec: &ZohoRecord) -> Result<Record> {
+    let mut record = map_record(resource, rec)?;
+    *record.raw_mut() = Some(Value::Object(rec.clone()));
+    Ok(record)
+}
+
+/// Pure: [`record_from_wire`] of a record given by value: it moves into `raw`, uncopied.
+pub fn record_from_wire_owned(resource: Resource, rec: ZohoRecord) -> Result<Record> {
+    let mut record = map_record(resource, &rec)?;
+    *record.raw_mut() = Some(Value::Object(rec));
+    Ok(record)
+}
+
+fn map_record(resource: Resource, rec: &ZohoRecord) -> Result<Record> {
     Ok(match resource {
         Resource::Contact => Record::Contact(mapping::contact::contact_from_wire(rec)?),
         Resource::Lead => Record::Lead(mapping::lead::lead_from_wire(rec)?),
@@ -204,7 +217,7 @@ impl Zoho {
         let rec = client.get_record(module, id).await?.ok_or_else(|| {
             Error::not_found(format!("no Zoho {} has the id {id}", module.api_name()))
         })?;
-        let mut record = record_from_wire(resource, &rec)?;
+        let mut record = record_from_wire_owned(resource, rec)?;
         self.resolve_owner(cx, client, &mut record).await?;
         Ok(record)
     }
@@ -384,8 +397,8 @@ impl Connector for Zoho {
             .list(module, &fields, per_page, token, q.updated_after)
             .await?;
         let mut items = Vec::with_capacity(page.records.len());
-        for rec in &page.records {
-            let mut record = record_from_wire(resource, rec)?;
+        for rec in page.records {
+            let mut record = record_from_wire_owned(resource, rec)?;
             self.resolve_owner(cx, &client, &mut record).await?;
             items.push(record);
         }
@@ -443,6 +456,10 @@ impl Connector for Zoho {
     fn from_provider(&self, resource: Resource, payload: &Value) -> Result<Record> {
         record_from_wire(resource, mapping::expect_record(payload)?)
     }
+
+    fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
+        record_from_wire_owned(resource, mapping::into_record(payload)?)
+    }
 }
 
 /// The `custom_field: true` fields of a module as unified definitions.
@@ -486,4 +503,65 @@ pub fn custom_field_definitions_from_fields(fields: &[FieldMeta]) -> Vec<CustomF
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `from_provider_owned` answers what `from_provider` answers: the same record (with the
+    /// same `raw`) or the same error, for records, `{"data": [record]}` answers and malformed
+    /// payloads.
+    #[test]
+    fn owned_payloads_map_as_borrowed_ones() {
+        for (resource, text) in [
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/record_full.json"),
+            ),
+            (
+                Resource::Contact,
+                include_str!("../fixtures/contact/record_minimal.json"),
+            ),
+            (
+                Resource::Account,
+                include_str!("../fixtures/account/record_full.json"),
+            ),
+            (
+                Resource::Deal,
+                include_str!("../fixtures/deal/record_full.json"),
+            ),
+            (
+                Resource::Lead,
+                include_str!("../fixtures/lead/record_converted.json"),
+            ),
+        ] {
+            let r: Value = serde_json::from_str(text).unwrap();
+            let mut bad_time = r.clone();
+            bad_time["Modified_Time"] = json!("yesterday");
+            for payload in [
+                r.clone(),
+                json!({ "data": [r.clone()] }),
+                json!({ "data": [r.clone(), r.clone()] }),
+                json!({ "data": [] }),
+                json!({ "data": [1] }),
+                json!({ "data": "not a list", "id": "1" }),
+                bad_time,
+                json!({}),
+                json!(null),
+                json!("record"),
+                json!([r.clone()]),
+                json!(42),
+            ] {
+                let borrowed = Zoho
+                    .from_provider(resource, &payload)
+                    .map_err(|e| e.to_string());
+                let owned = Zoho
+                    .from_provider_owned(resource, payload.clone())
+                    .map_err(|e| e.to_string());
+                assert_eq!(owned, borrowed, "{resource:?}: {payload}");
+            }
+        }
+    }
 }

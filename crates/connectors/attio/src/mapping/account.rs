@@ -9,8 +9,9 @@ pub const KNOWN: &[&str] = &["name", "domains", "description", "primary_location
 
 /// A company record as a unified account (`website` is `https://` + the first domain).
 /// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
-pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
-    let v = &record.values;
+pub fn account_from_wire<'a>(record: impl Into<wire::RecordRef<'a>>) -> Result<Account> {
+    let record = record.into();
+    let v = record.values;
     let (created_at, updated_at) = record_times(record)?;
     let domains = all_str(v, "domains", "domain");
     let mut custom_fields = custom_fields_from(v, KNOWN);
@@ -19,8 +20,8 @@ pub fn account_from_wire(record: &wire::Record) -> Result<Account> {
         custom_fields.push(CustomField::named("domains", json!(domains)));
     }
     Ok(Account {
-        id: Some(record.id.record_id.clone()),
-        remote_id: Some(record.id.record_id.clone()),
+        id: Some(record.record_id.to_owned()),
+        remote_id: Some(record.record_id.to_owned()),
         name: first_str(v, "name", "value"),
         website: domains.first().map(|d| format!("https://{d}")),
         description: first_str(v, "description", "value"),

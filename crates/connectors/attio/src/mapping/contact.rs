@@ -18,12 +18,13 @@ pub const KNOWN: &[&str] = &[
 /// A person record as a unified contact. `company_name` is left for the connector to resolve
 /// (the person holds a reference to a company record, not its name).
 /// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
-pub fn contact_from_wire(record: &wire::Record) -> Result<Contact> {
-    let v = &record.values;
+pub fn contact_from_wire<'a>(record: impl Into<wire::RecordRef<'a>>) -> Result<Contact> {
+    let record = record.into();
+    let v = record.values;
     let (created_at, updated_at) = record_times(record)?;
     Ok(Contact {
-        id: Some(record.id.record_id.clone()),
-        remote_id: Some(record.id.record_id.clone()),
+        id: Some(record.record_id.to_owned()),
+        remote_id: Some(record.record_id.to_owned()),
         first_name: first_str(v, "name", "first_name"),
         last_name: first_str(v, "name", "last_name"),
         emails: some_if_any(all_str(v, "email_addresses", "email_address")),

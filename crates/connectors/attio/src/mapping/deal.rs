@@ -31,33 +31,34 @@ pub fn stage_from_unified(value: &str) -> Option<&'static str> {
 
 /// A deal record as a unified deal; the owner carries only its id (the connector resolves it).
 /// `raw` stays unset: the connector puts the record there (copied, or moved when owned).
-pub fn deal_from_wire(record: &wire::Record) -> Result<Deal> {
-    let v = &record.values;
+pub fn deal_from_wire<'a>(record: impl Into<wire::RecordRef<'a>>) -> Result<Deal> {
+    let record = record.into();
+    let v = record.values;
     let (created_at, updated_at) = record_times(record)?;
-    let stage = active(v, "stage")
-        .first()
+    let stage = active_iter(v, "stage")
+        .next()
         .and_then(|s| match s.get("status") {
             Some(Value::Object(st)) => st.get("title").and_then(Value::as_str).map(str::to_owned),
             Some(Value::String(t)) => Some(t.clone()),
             _ => None,
         });
-    let value = active(v, "value").into_iter().next();
+    let value = active_iter(v, "value").next();
     let amount = match value.and_then(|x| x.get("currency_value")) {
         Some(n) => convert::decimal_from_json("amount", n)?,
         None => None,
     };
     let currency =
         value.and_then(|x| convert::non_empty(x.get("currency_code").and_then(Value::as_str)));
-    let owner = active(v, "owner")
-        .first()
+    let owner = active_iter(v, "owner")
+        .next()
         .filter(|o| {
             o.get("referenced_actor_type").and_then(Value::as_str) == Some("workspace-member")
         })
         .and_then(|o| o.get("referenced_actor_id").and_then(Value::as_str))
         .map(Owner::id);
     Ok(Deal {
-        id: Some(record.id.record_id.clone()),
-        remote_id: Some(record.id.record_id.clone()),
+        id: Some(record.record_id.to_owned()),
+        remote_id: Some(record.record_id.to_owned()),
         name: first_str(v, "name", "value"),
         amount,
         currency,

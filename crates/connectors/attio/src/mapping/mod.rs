@@ -30,29 +30,37 @@ pub(crate) const ENVELOPE_SLUGS: &[&str] = &["record_id", "created_at", "created
 
 /// The active values (`active_until: null`) of attribute `slug`, in Attio's order.
 pub fn active<'a>(values: &'a Map<String, Value>, slug: &str) -> Vec<&'a Map<String, Value>> {
-    values
-        .get(slug)
+    active_iter(values, slug).collect()
+}
+
+/// [`active`] without collecting: the active values of attribute `slug`, in Attio's order.
+pub fn active_iter<'a>(
+    values: &'a Map<String, Value>,
+    slug: &str,
+) -> impl Iterator<Item = &'a Map<String, Value>> + 'a {
+    active_of(values.get(slug))
+}
+
+/// The active values of an attribute's value array (nothing unless it is an array).
+fn active_of(attribute: Option<&Value>) -> impl Iterator<Item = &Map<String, Value>> {
+    attribute
         .and_then(Value::as_array)
-        .map(|vs| {
-            vs.iter()
-                .filter_map(Value::as_object)
-                .filter(|v| v.get("active_until").is_none_or(Value::is_null))
-                .collect()
-        })
-        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .filter(|v| v.get("active_until").is_none_or(Value::is_null))
 }
 
 /// A string property of the first active value of `slug` (empty strings are `None`).
 pub fn first_str(values: &Map<String, Value>, slug: &str, property: &str) -> Option<String> {
-    active(values, slug)
-        .first()
+    active_iter(values, slug)
+        .next()
         .and_then(|v| convert::non_empty(v.get(property).and_then(Value::as_str)))
 }
 
 /// A string property of every active value of `slug` (empty strings skipped).
 pub fn all_str(values: &Map<String, Value>, slug: &str, property: &str) -> Vec<String> {
-    active(values, slug)
-        .iter()
+    active_iter(values, slug)
         .filter_map(|v| convert::non_empty(v.get(property).and_then(Value::as_str)))
         .collect()
 }
@@ -83,17 +91,33 @@ pub fn timestamp(field: &str, s: &str) -> Result<DateTime<Utc>> {
 /// The record's creation time and its last change: Attio keeps no modification time on records,
 /// so `updated_at` is the newest `active_from` of its active values (every write of a value
 /// starts a new one), or the creation time.
-pub fn record_times(record: &wire::Record) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+pub fn record_times<'a>(
+    record: impl Into<wire::RecordRef<'a>>,
+) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    let record = record.into();
     let created = if record.created_at.is_empty() {
         None
     } else {
-        Some(timestamp("created_at", &record.created_at)?)
+        Some(timestamp("created_at", record.created_at)?)
     };
     let mut updated = created;
-    for slug in record.values.keys() {
-        for v in active(&record.values, slug) {
+    // Values written together share their `active_from`: each distinct text is parsed once.
+    let mut last: Option<(&str, Timestamp)> = None;
+    for (slug, attribute) in record.values {
+        for v in active_of(Some(attribute)) {
             if let Some(from) = v.get("active_from").and_then(Value::as_str) {
-                let t = timestamp(&format!("values.{slug}.active_from"), from)?;
+                let t = match last {
+                    Some((text, t)) if text == from => t,
+                    _ => {
+                        // The field name is only needed (and only formatted) for the error.
+                        let t = match timestamp("", from) {
+                            Ok(t) => t,
+                            Err(_) => timestamp(&format!("values.{slug}.active_from"), from)?,
+                        };
+                        last = Some((from, t));
+                        t
+                    }
+                };
                 if updated.is_none_or(|u| t > u) {
                     updated = Some(t);
                 }
@@ -143,14 +167,16 @@ pub fn simple_value(v: &Map<String, Value>) -> Value {
 /// envelope, as custom fields: one value as it is, several as an array.
 pub fn custom_fields_from(values: &Map<String, Value>, known: &[&str]) -> Vec<CustomField> {
     values
-        .keys()
-        .filter(|slug| !known.contains(&slug.as_str()) && !ENVELOPE_SLUGS.contains(&slug.as_str()))
-        .filter_map(|slug| {
-            let vs: Vec<Value> = active(values, slug).into_iter().map(simple_value).collect();
-            let value = match vs.len() {
-                0 => return None,
-                1 => vs.into_iter().next().unwrap_or(Value::Null),
-                _ => Value::Array(vs),
+        .iter()
+        .filter(|(slug, _)| {
+            !known.contains(&slug.as_str()) && !ENVELOPE_SLUGS.contains(&slug.as_str())
+        })
+        .filter_map(|(slug, attribute)| {
+            let mut vs = active_of(Some(attribute)).map(simple_value);
+            let first = vs.next()?;
+            let value = match vs.next() {
+                None => first,
+                Some(second) => Value::Array([first, second].into_iter().chain(vs).collect()),
             };
             Some(CustomField::named(slug.clone(), value))
         })
@@ -189,7 +215,7 @@ pub fn no_home(field: &str, object: &str, hint: &str) -> Error {
 
 /// A `location` value as a unified address (`None` when every part is empty).
 pub fn address_from_location(values: &Map<String, Value>, slug: &str) -> Option<Address> {
-    let loc = active(values, slug).into_iter().next()?;
+    let loc = active_iter(values, slug).next()?;
     let s = |k: &str| convert::non_empty(loc.get(k).and_then(Value::as_str));
     let lines: Vec<String> = ["line_1", "line_2", "line_3", "line_4"]
         .iter()
@@ -265,19 +291,32 @@ pub fn record_body(values: Map<String, Value>) -> Value {
     json!({"data": {"values": values}})
 }
 
+/// The record of a record answer (`{"data": record}`) or of a bare record.
+pub fn record_of(payload: &Value) -> &Value {
+    payload.get("data").unwrap_or(payload)
+}
+
+/// [`record_of`] a payload given by value (the record moves out of it, uncopied).
+pub fn record_of_owned(mut payload: Value) -> Value {
+    match payload.get_mut("data") {
+        Some(data) => data.take(),
+        None => payload,
+    }
+}
+
 /// Parses a record answer (`{"data": record}`) or a bare record.
 pub fn parse_record(payload: &Value) -> Result<wire::Record> {
-    let inner = payload.get("data").unwrap_or(payload);
-    wire::Record::deserialize(inner).map_err(record_error)
+    wire::Record::deserialize(record_of(payload)).map_err(record_error)
 }
 
 /// [`parse_record`] of a payload given by value (its values move into the record, uncopied).
-pub fn parse_record_owned(mut payload: Value) -> Result<wire::Record> {
-    let inner = match payload.get_mut("data") {
-        Some(data) => data.take(),
-        None => payload,
-    };
-    serde_json::from_value(inner).map_err(record_error)
+pub fn parse_record_owned(payload: Value) -> Result<wire::Record> {
+    deserialize_record(record_of_owned(payload))
+}
+
+/// Deserializes a record (already out of its answer's `data`), moving its values.
+pub fn deserialize_record(record: Value) -> Result<wire::Record> {
+    serde_json::from_value(record).map_err(record_error)
 }
 
 fn record_error(e: serde_json::Error) -> Error {
@@ -292,16 +331,12 @@ pub fn record_into_value(record: wire::Record) -> Value {
         web_url,
         values,
     } = record;
-    json!({
-        "id": {
-            "workspace_id": id.workspace_id,
-            "object_id": id.object_id,
-            "record_id": id.record_id,
-        },
-        "created_at": created_at,
-        "web_url": web_url,
-        "values": Value::Object(values),
-    })
+    wire::record_json(
+        [id.workspace_id, id.object_id, id.record_id],
+        created_at,
+        web_url,
+        values,
+    )
 }
 
 #[cfg(test)]
@@ -334,6 +369,41 @@ mod tests {
         assert_eq!(
             parse_record_owned(bad.clone()).unwrap_err().to_string(),
             parse_record(&bad).unwrap_err().to_string()
+        );
+    }
+
+    #[test]
+    fn updated_at_is_the_newest_active_from_each_parsed_on_its_own() {
+        let at = |s: &str| timestamp("t", s).unwrap();
+        let record = |values: Value| wire::Record {
+            created_at: "2023-01-01T15:00:00.000000000Z".into(),
+            values: values.as_object().unwrap().clone(),
+            ..Default::default()
+        };
+        let v = |from: &str| json!({"active_from": from, "active_until": null, "value": 1});
+        let r = record(json!({
+            "a": [v("2023-01-01T15:00:00.000000000Z"), v("2023-01-01T15:00:00.000000000Z")],
+            "b": [v("2024-06-01T15:00:00.000000000Z"), v("2023-01-01T15:00:00.000000000Z")],
+            "c": [v("2024-06-01T16:00:00.000000000Z")],
+            "d": [{"active_from": "2099-01-01T00:00:00Z", "active_until": "2099-01-02T00:00:00Z"}],
+        }));
+        assert_eq!(
+            record_times(&r).unwrap(),
+            (
+                Some(at("2023-01-01T15:00:00Z")),
+                Some(at("2024-06-01T16:00:00Z"))
+            )
+        );
+        // An invalid one, even right after a valid one of the same length, names its attribute.
+        let r = record(json!({
+            "a": [v("2024-06-01T15:00:00.000000000Z")],
+            "b": [v("2024-06-01T15:00:00.000000000X")],
+        }));
+        assert_eq!(
+            record_times(&r).unwrap_err().to_string(),
+            timestamp("values.b.active_from", "2024-06-01T15:00:00.000000000X")
+                .unwrap_err()
+                .to_string()
         );
     }
 }

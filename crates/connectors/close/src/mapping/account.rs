@@ -42,6 +42,7 @@ pub const SYSTEM: &[&str] = &[
 
 /// A Close lead as a unified account. `status_id`/`status_label` have no account field and come
 /// back as custom fields.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn account_from_wire(obj: &Object) -> Result<Account> {
     let id = text(obj, "id");
     Ok(Account {
@@ -54,7 +55,7 @@ pub fn account_from_wire(obj: &Object) -> Result<Account> {
         custom_fields: custom_fields_from(obj, MAPPED, SYSTEM),
         created_at: timestamp(obj, "date_created")?,
         updated_at: timestamp(obj, "date_updated")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
         ..Default::default()
     })
 }

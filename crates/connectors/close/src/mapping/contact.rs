@@ -89,6 +89,7 @@ impl ContactWrite {
 
 /// A Close contact as a unified contact. `company_name` and `address` live on the lead and are
 /// filled by the connector ([`with_lead`]).
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn contact_from_wire(obj: &Object) -> Result<Contact> {
     let (first_name, last_name) = split_name(text(obj, "name").as_deref());
     let id = text(obj, "id");
@@ -104,7 +105,7 @@ pub fn contact_from_wire(obj: &Object) -> Result<Contact> {
         custom_fields: custom_fields_from(obj, MAPPED, SYSTEM),
         created_at: timestamp(obj, "date_created")?,
         updated_at: timestamp(obj, "date_updated")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
         ..Default::default()
     })
 }

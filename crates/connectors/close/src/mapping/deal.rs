@@ -89,6 +89,7 @@ pub fn stage_type(value: &str) -> Option<&'static str> {
 }
 
 /// A Close opportunity as a unified deal.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn deal_from_wire(obj: &Object) -> Result<Deal> {
     let id = text(obj, "id");
     let cents = decimal_from_json("value", obj.get("value").unwrap_or(&Value::Null))?;
@@ -125,7 +126,7 @@ pub fn deal_from_wire(obj: &Object) -> Result<Deal> {
         custom_fields: custom_fields_from(obj, MAPPED, SYSTEM),
         created_at: timestamp(obj, "date_created")?,
         updated_at: timestamp(obj, "date_updated")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
         passthrough: Default::default(),
     })
 }

@@ -77,6 +77,7 @@ impl LeadWrite {
 }
 
 /// A Close lead as a unified lead.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn lead_from_wire(obj: &Object) -> Result<Lead> {
     let id = text(obj, "id");
     let contact = obj
@@ -110,7 +111,7 @@ pub fn lead_from_wire(obj: &Object) -> Result<Lead> {
         custom_fields: custom_fields_from(obj, MAPPED, &system),
         created_at: timestamp(obj, "date_created")?,
         updated_at: timestamp(obj, "date_updated")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
         ..Default::default()
     })
 }

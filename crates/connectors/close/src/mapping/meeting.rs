@@ -82,6 +82,7 @@ pub fn outcome_value(status: &str) -> Option<&'static str> {
 }
 
 /// A Close meeting activity as a unified meeting.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn meeting_from_wire(obj: &Object) -> Result<Meeting> {
     let id = text(obj, "id");
     let mut contacts: Vec<String> = Vec::new();
@@ -119,7 +120,7 @@ pub fn meeting_from_wire(obj: &Object) -> Result<Meeting> {
         custom_fields: custom_fields_from(obj, MAPPED, SYSTEM),
         created_at: timestamp(obj, "date_created")?,
         updated_at: timestamp(obj, "date_updated")?,
-        raw: Some(Value::Object(obj.clone())),
+        raw: None,
         passthrough: Default::default(),
     })
 }

@@ -32,8 +32,19 @@ pub enum Write {
 
 /// The JSON object of a provider payload, or `InvalidInput`.
 pub fn expect_object(v: &Value) -> Result<&Object> {
-    v.as_object()
-        .ok_or_else(|| Error::invalid("body", "a Close record is a JSON object"))
+    v.as_object().ok_or_else(not_an_object)
+}
+
+/// [`expect_object`] of a payload given by value (the record moves out, uncopied; same error).
+pub fn into_object(v: Value) -> Result<Object> {
+    match v {
+        Value::Object(obj) => Ok(obj),
+        _ => Err(not_an_object()),
+    }
+}
+
+fn not_an_object() -> Error {
+    Error::invalid("body", "a Close record is a JSON object")
 }
 
 /// A string field, `None` when absent, null or empty.

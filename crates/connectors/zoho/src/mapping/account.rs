@@ -1,6 +1,5 @@
 //! Unified account ↔ Zoho `Accounts` record.
 
-use serde_json::Value;
 use unicrm_core::{Account, Result};
 
 use super::{require, Body, Read, Write};
@@ -69,6 +68,7 @@ pub fn account_to_wire(a: &Account, mode: Write) -> Result<ZohoRecord> {
 }
 
 /// An account as Zoho answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn account_from_wire(rec: &ZohoRecord) -> Result<Account> {
     let r = Read::new(rec);
     let id = r.id();
@@ -87,6 +87,6 @@ pub fn account_from_wire(rec: &ZohoRecord) -> Result<Account> {
         passthrough: Default::default(),
         created_at: r.datetime("Created_Time")?,
         updated_at: r.datetime("Modified_Time")?,
-        raw: Some(Value::Object(rec.clone())),
+        raw: None,
     })
 }

@@ -130,6 +130,7 @@ pub fn contact_to_wire(c: &Contact, mode: Write) -> Result<ZohoRecord> {
 }
 
 /// A contact as Zoho answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn contact_from_wire(rec: &ZohoRecord) -> Result<Contact> {
     let r = Read::new(rec);
     let id = r.id();
@@ -153,6 +154,6 @@ pub fn contact_from_wire(rec: &ZohoRecord) -> Result<Contact> {
         passthrough: Default::default(),
         created_at: r.datetime("Created_Time")?,
         updated_at: r.datetime("Modified_Time")?,
-        raw: Some(Value::Object(rec.clone())),
+        raw: None,
     })
 }

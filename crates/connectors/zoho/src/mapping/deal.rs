@@ -124,6 +124,7 @@ pub fn deal_to_wire(d: &Deal, mode: Write) -> Result<ZohoRecord> {
 }
 
 /// A deal as Zoho answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn deal_from_wire(rec: &ZohoRecord) -> Result<Deal> {
     let r = Read::new(rec);
     let id = r.id();
@@ -147,6 +148,6 @@ pub fn deal_from_wire(rec: &ZohoRecord) -> Result<Deal> {
         passthrough: Default::default(),
         created_at: r.datetime("Created_Time")?,
         updated_at: r.datetime("Modified_Time")?,
-        raw: Some(Value::Object(rec.clone())),
+        raw: None,
     })
 }

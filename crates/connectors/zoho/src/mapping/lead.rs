@@ -138,6 +138,7 @@ pub fn lead_to_wire(l: &Lead, mode: Write) -> Result<ZohoRecord> {
 }
 
 /// A lead as Zoho answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn lead_from_wire(rec: &ZohoRecord) -> Result<Lead> {
     let r = Read::new(rec);
     let id = r.id();
@@ -163,6 +164,6 @@ pub fn lead_from_wire(rec: &ZohoRecord) -> Result<Lead> {
         passthrough: Default::default(),
         created_at: r.datetime("Created_Time")?,
         updated_at: r.datetime("Modified_Time")?,
-        raw: Some(Value::Object(rec.clone())),
+        raw: None,
     })
 }

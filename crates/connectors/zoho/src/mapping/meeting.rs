@@ -112,6 +112,7 @@ pub fn meeting_to_wire(m: &Meeting, mode: Write) -> Result<ZohoRecord> {
 }
 
 /// An event as Zoho answers it.
+/// `raw` stays unset: [`crate::connector::record_from_wire`] puts the record there.
 pub fn meeting_from_wire(rec: &ZohoRecord) -> Result<Meeting> {
     let r = Read::new(rec);
     let id = r.id();
@@ -165,6 +166,6 @@ pub fn meeting_from_wire(rec: &ZohoRecord) -> Result<Meeting> {
         passthrough: Default::default(),
         created_at: r.datetime("Created_Time")?,
         updated_at: r.datetime("Modified_Time")?,
-        raw: Some(Value::Object(rec.clone())),
+        raw: None,
     })
 }

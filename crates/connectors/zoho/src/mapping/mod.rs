@@ -431,17 +431,36 @@ impl<'a> Read<'a> {
 
 /// The payload as a Zoho record (a JSON object), or `{"data": [record]}` unwrapped.
 pub fn expect_record(payload: &Value) -> Result<&ZohoRecord> {
-    let obj = payload.as_object().ok_or_else(|| {
-        Error::invalid("", format!("a Zoho record is a JSON object, got {payload}"))
-    })?;
+    let obj = payload.as_object().ok_or_else(|| not_a_record(payload))?;
     if let Some(Value::Array(data)) = obj.get("data") {
         if let [Value::Object(one)] = data.as_slice() {
             return Ok(one);
         }
-        return Err(Error::invalid(
-            "data",
-            "expected exactly one record in the `data` array",
-        ));
+        return Err(not_one_record());
     }
     Ok(obj)
+}
+
+/// [`expect_record`] of a payload given by value: the record moves out of it, uncopied (same
+/// errors).
+pub fn into_record(payload: Value) -> Result<ZohoRecord> {
+    let mut obj = match payload {
+        Value::Object(obj) => obj,
+        other => return Err(not_a_record(&other)),
+    };
+    if let Some(Value::Array(data)) = obj.get_mut("data") {
+        if let [Value::Object(one)] = data.as_mut_slice() {
+            return Ok(std::mem::take(one));
+        }
+        return Err(not_one_record());
+    }
+    Ok(obj)
+}
+
+fn not_a_record(payload: &Value) -> Error {
+    Error::invalid("", format!("a Zoho record is a JSON object, got {payload}"))
+}
+
+fn not_one_record() -> Error {
+    Error::invalid("data", "expected exactly one record in the `data` array")
 }
