@@ -11,6 +11,10 @@
 #   bash scripts/load.sh                 # 10 s each, 64 connections
 #   DURATION=20 CONNECTIONS=64 bash scripts/load.sh
 #
+# Then (SINGLE=1, the default) the same two runs with one client sending one request at a time:
+# there p50 is the latency of a single create, with no queue in front of it (at 64 saturating
+# clients, p50 is mostly the queue: 64 / throughput). SINGLE=0 skips this part.
+#
 # Every request carries a unique e-mail (the emulator answers 409 to a duplicate). The emulator's
 # duplicate check scans the account's contacts, so each create gets slower as a run adds
 # contacts: keep runs short (both sides pay the same, in one run).
@@ -21,6 +25,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 SANDBOX_PORT=${SANDBOX_PORT:-5102}
 GATEWAY_PORT=${GATEWAY_PORT:-5101}
+SINGLE=${SINGLE:-1}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -105,3 +110,13 @@ g50=$(grep -o 'p50_ms=[0-9.]*' "$WORK/gateway.out" | cut -d= -f2)
 echo "p50 ratio gateway/direct: $(awk -v g="$g50" -v d="$d50" 'BEGIN {printf "%.2f", g/d}')"
 echo "gateway RSS: before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB, peak ${PEAK} kB"
 echo "gateway RSS samples during the run (kB, every 5 s): $(cat "$WORK/rss.samples")"
+
+if [ "$SINGLE" = 1 ]; then
+  # One client, one request at a time: no queue, so p50 is the latency of one create.
+  CONNECTIONS=1 THREADS=1
+  run direct1 "$WORK/direct.lua" "http://127.0.0.1:$SANDBOX_PORT/hubspot/crm/v3/objects/contacts"
+  run gateway1 "$WORK/gateway.lua" "http://127.0.0.1:$GATEWAY_PORT/api/v1/contact?provider=hubspot&endUserId=load"
+  d50=$(grep -o 'p50_ms=[0-9.]*' "$WORK/direct1.out" | cut -d= -f2)
+  g50=$(grep -o 'p50_ms=[0-9.]*' "$WORK/gateway1.out" | cut -d= -f2)
+  echo "p50 ratio gateway/direct, one client: $(awk -v g="$g50" -v d="$d50" 'BEGIN {printf "%.2f", g/d}')"
+fi
