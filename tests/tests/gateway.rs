@@ -93,6 +93,59 @@ async fn v1_example_request_verbatim() {
     assert_eq!(accounts[0].environment, unicrm_server::Environment::Test);
 }
 
+/// Keys of a JSON text in the order they are written (object keys only: a string followed by
+/// `:`), to compare a rendered answer's field order with the example page's.
+fn key_order(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    assert!(
+        serde_json::from_str::<Value>(text).is_ok(),
+        "not JSON: {text}"
+    );
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'"' {
+            let start = i + 1;
+            i += 1;
+            while b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            let key = &text[start..i];
+            let rest = text[i + 1..].trim_start();
+            if rest.starts_with(':') {
+                keys.push(key.to_owned());
+            }
+        }
+        i += 1;
+    }
+    keys
+}
+
+/// The v1 answer is written in the example page's field order, envelope and record alike.
+#[tokio::test]
+async fn v1_answer_keeps_the_example_field_order() {
+    let h = start().await;
+    let req = fixture("v1/contact/create_request.json");
+    let resp = h
+        .v1(Method::POST, &v1_path("contact", "user-order"))
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        resp.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let text = resp.text().await.unwrap();
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/v1/contact/create_response.json"),
+    )
+    .unwrap();
+    assert_eq!(key_order(&text), key_order(&example), "{text}");
+}
+
 /// The unified example page: references replaced by sandbox records, custom field by a sandbox
 /// definition; every field of its response compared (ids, timestamps aside).
 #[tokio::test]

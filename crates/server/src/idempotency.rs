@@ -159,50 +159,45 @@ impl Owned {
     /// 429/5xx (nothing to replay: the client retries with the same key).
     pub async fn run<F>(self, dialect: Dialect, recorder: Option<Recorder>, call: F) -> Response
     where
-        F: Future<Output = Result<(u16, Value), ApiError>> + Send + 'static,
+        F: Future<Output = Result<Answer, ApiError>> + Send + 'static,
     {
         let task = tokio::spawn(async move {
-            let result = call.await;
-            let (mut status, body, error) = match result {
-                Ok((s, b)) => (s, b, None),
-                Err(e) => {
-                    let (s, b) = e.body();
-                    (s, b, Some(e))
+            let store = self.gw.store();
+            let answer = match call.await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    let (mut status, mut body) = error.body();
+                    let landed = recorder.as_ref().and_then(landed_write);
+                    if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
+                        // The provider accepted a write before the failure: repeating the call
+                        // could duplicate it, so this answer is kept for the key like any other
+                        // — as a 502 (a partial failure behind the gateway), never a 429
+                        // inviting a retry that would only replay it.
+                        status = 502;
+                        if body.get("statusCode").is_some() {
+                            body["statusCode"] = Value::from(status);
+                        }
+                        let msg = body["message"].as_str().unwrap_or_default().to_owned();
+                        body["message"] = Value::String(format!(
+                            "the provider accepted the write ({write}) but a later call failed, so it is not repeated for this Idempotency-Key; check the record before retrying with a new key: {msg}"
+                        ));
+                    } else if status >= 500 || status == 429 {
+                        if let Err(e) = store.idem_release(&self.scope, &self.owner).await {
+                            tracing::error!(error = %e, "could not release an idempotency key");
+                        }
+                        return error.into_response();
+                    }
+                    Answer::of_value(status, &body)
                 }
             };
-            let store = self.gw.store();
-            let landed = recorder.as_ref().and_then(landed_write);
-            let mut body = body;
-            if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
-                // The provider accepted a write before the failure: repeating the call could
-                // duplicate it, so this answer is kept for the key like any other — as a 502
-                // (a partial failure behind the gateway), never a 429 inviting a retry that
-                // would only replay it.
-                status = 502;
-                if body.get("statusCode").is_some() {
-                    body["statusCode"] = Value::from(status);
-                }
-                let msg = body["message"].as_str().unwrap_or_default().to_owned();
-                body["message"] = Value::String(format!(
-                    "the provider accepted the write ({write}) but a later call failed, so it is not repeated for this Idempotency-Key; check the record before retrying with a new key: {msg}"
-                ));
-            } else if status >= 500 || status == 429 {
-                if let Err(e) = store.idem_release(&self.scope, &self.owner).await {
-                    tracing::error!(error = %e, "could not release an idempotency key");
-                }
-                return match error {
-                    Some(e) => e.into_response(),
-                    None => to_response(status, &body),
-                };
-            }
-            let text = body.to_string();
+            let text = String::from_utf8_lossy(&answer.body);
             if let Err(e) = store
-                .idem_finish(&self.scope, &self.owner, status, &text)
+                .idem_finish(&self.scope, &self.owner, answer.status, &text)
                 .await
             {
                 tracing::error!(error = %e, "could not store an idempotent answer");
             }
-            to_response(status, &body)
+            answer.into_response()
         });
         match task.await {
             Ok(r) => r,
@@ -234,4 +229,42 @@ pub fn landed_write(recorder: &Recorder) -> Option<String> {
 pub fn to_response(status: u16, body: &Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (code, axum::Json(body)).into_response()
+}
+
+/// A successful call's answer, rendered: its status and its JSON text.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON text of the body.
+    pub body: bytes::Bytes,
+}
+
+impl Answer {
+    /// An answer of already serialized JSON text.
+    pub fn new(status: u16, json: Vec<u8>) -> Self {
+        Answer {
+            status,
+            body: json.into(),
+        }
+    }
+
+    /// An answer of a `Value`.
+    pub fn of_value(status: u16, body: &Value) -> Self {
+        Answer::new(status, body.to_string().into_bytes())
+    }
+
+    /// The HTTP response.
+    pub fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        (
+            code,
+            [(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.body,
+        )
+            .into_response()
+    }
 }

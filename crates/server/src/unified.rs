@@ -1,7 +1,7 @@
 //! Dialect "unified": `/unified/crm/…` as StackOne's CRM API, Basic keys, `x-account-id`.
 
 use crate::error::ApiError;
-use crate::idempotency::{self, Begin};
+use crate::idempotency::{self, Answer, Begin};
 use crate::ops::{self, Op, Outcome};
 use crate::request::{self, Query};
 use crate::state::{Caller, Gateway, Target};
@@ -207,7 +207,7 @@ async fn call(
     match begin {
         Begin::Replay(r) => Ok(r),
         Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
-        Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
+        Begin::Unkeyed => run.await.map(Answer::into_response),
     }
 }
 
@@ -219,7 +219,7 @@ async fn execute(
     recorder: Option<Recorder>,
     raw: bool,
     fields: Option<Vec<String>>,
-) -> Result<(u16, Value), ApiError> {
+) -> Result<Answer, ApiError> {
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
@@ -245,7 +245,7 @@ async fn execute(
     if raw {
         add_raw(&mut body, recorder);
     }
-    Ok((200, body))
+    Ok(Answer::of_value(200, &body))
 }
 
 fn add_raw(body: &mut Value, recorder: Option<Recorder>) {

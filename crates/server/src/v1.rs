@@ -2,7 +2,7 @@
 //! `{success, statusCode, message, data: {data}}` envelope.
 
 use crate::error::ApiError;
-use crate::idempotency::{self, Begin};
+use crate::idempotency::{self, Answer, Begin};
 use crate::ops::{self, Op, Outcome};
 use crate::request::{self, Query};
 use crate::state::{Gateway, Target};
@@ -145,7 +145,7 @@ async fn call(
     match begin {
         Begin::Replay(r) => Ok(r),
         Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
-        Begin::Unkeyed => run.await.map(|(s, b)| idempotency::to_response(s, &b)),
+        Begin::Unkeyed => run.await.map(Answer::into_response),
     }
 }
 
@@ -156,7 +156,7 @@ async fn execute(
     op: Op,
     recorder: Option<Recorder>,
     raw: bool,
-) -> Result<(u16, Value), ApiError> {
+) -> Result<Answer, ApiError> {
     let create = matches!(op, Op::Create(_));
     let cx = gw
         .call_context(&target, recorder.clone())
@@ -165,27 +165,37 @@ async fn execute(
     let outcome = ops::run(&target, &cx, resource, op)
         .await
         .map_err(|e| ApiError::new(D, e))?;
-    let (status, mut body) = match outcome {
+    // The provider calls, when `raw=true` asked for them.
+    let calls = recorder
+        .filter(|_| raw)
+        .map(|r| serde_json::to_value(r.calls()).unwrap_or(Value::Null));
+    let raw = calls.as_ref();
+    // Rendered straight to JSON text: no `Value` tree between the record and the bytes.
+    let (status, text) = match outcome {
         Outcome::One(r) => {
             let status = if create { 201 } else { 200 };
-            (status, v1::envelope(status, v1::render(&r)))
+            let data = v1::OneData {
+                data: v1::view(&r),
+                raw,
+            };
+            (status, v1::to_json(&v1::Envelope::new(status, data)))
         }
         Outcome::Many(page) => {
-            let items: Vec<Value> = page.items.iter().map(v1::render).collect();
-            (
-                200,
-                json!({
-                    "success": true,
-                    "statusCode": 200,
-                    "message": "OK",
-                    "data": {"data": items, "next": page.next_cursor},
-                }),
-            )
+            let data = v1::PageData {
+                data: page.items.iter().map(v1::view).collect(),
+                next: page.next_cursor.as_deref(),
+                raw,
+            };
+            (200, v1::to_json(&v1::Envelope::new(200, data)))
         }
-        Outcome::Deleted(id) => (200, v1::envelope(200, json!({"id": id, "deleted": true}))),
+        Outcome::Deleted(id) => {
+            let data = v1::OneData {
+                data: json!({"id": id, "deleted": true}),
+                raw,
+            };
+            (200, v1::to_json(&v1::Envelope::new(200, data)))
+        }
     };
-    if let Some(r) = recorder.filter(|_| raw) {
-        body["data"]["raw"] = serde_json::to_value(r.calls()).unwrap_or(Value::Null);
-    }
-    Ok((status, body))
+    let text = text.map_err(|e| ApiError::new(D, e))?;
+    Ok(Answer::new(status, text))
 }

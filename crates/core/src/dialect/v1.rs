@@ -5,7 +5,7 @@
 //! of them. `customFields` is an object of provider field name → value. Responses list every
 //! field of the example page, `null` when unknown.
 
-use super::{merge_primary, ser_decimal, ser_enum_plain, ser_ts, EnumInput};
+use super::{merge_primary, ser_decimal, ser_ts, EnumInput};
 use crate::error::{Error, Result};
 use crate::model::*;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -60,24 +60,8 @@ fn customs_in(c: Option<Map<String, Value>>) -> Vec<CustomField> {
         .collect()
 }
 
-/// `customFields` out: provider field name → value; `null` when there are none.
-fn customs_out(c: &[CustomField]) -> Option<Map<String, Value>> {
-    if c.is_empty() {
-        return None;
-    }
-    Some(
-        c.iter()
-            .filter_map(|f| Some((f.target()?.to_owned(), f.value.clone())))
-            .collect(),
-    )
-}
-
 fn owner_in(id: Option<String>) -> Option<Owner> {
     id.map(Owner::id)
-}
-
-fn first(v: &Option<Vec<String>>) -> Option<String> {
-    v.as_ref().and_then(|v| v.first().cloned())
 }
 
 /// Request body of a contact.
@@ -119,54 +103,54 @@ pub struct ContactInput {
 }
 
 /// A contact as dialect "v1" answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContactOutput {
+pub struct ContactOutput<'a> {
     /// Id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// Provider id.
-    pub remote_id: Option<String>,
+    pub remote_id: Option<&'a str>,
     /// First name.
-    pub first_name: Option<String>,
+    pub first_name: Option<&'a str>,
     /// Last name.
-    pub last_name: Option<String>,
+    pub last_name: Option<&'a str>,
     /// Primary e-mail.
-    pub email: Option<String>,
+    pub email: Option<&'a str>,
     /// Primary phone.
-    pub phone: Option<String>,
+    pub phone: Option<&'a str>,
     /// Company.
-    pub company: Option<String>,
+    pub company: Option<&'a str>,
     /// Job title.
-    pub job_title: Option<String>,
+    pub job_title: Option<&'a str>,
     /// Address.
-    pub address: Option<AddressDto>,
+    pub address: Option<AddressOut<'a>>,
     /// Lifecycle stage.
-    #[serde(serialize_with = "ser_enum_plain")]
-    pub lifecycle_stage: Option<EnumValue>,
+    #[serde(serialize_with = "ser_enum_plain_ref")]
+    pub lifecycle_stage: Option<&'a EnumValue>,
     /// Owner id.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<&'a str>,
     /// Owner name.
-    pub owner_name: Option<String>,
+    pub owner_name: Option<&'a str>,
     /// Owner e-mail.
-    pub owner_email: Option<String>,
+    pub owner_email: Option<&'a str>,
     /// Source.
-    pub source: Option<String>,
+    pub source: Option<&'a str>,
     /// Tags.
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<&'a [String]>,
     /// Custom fields.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: CustomsOut<'a>,
     /// All e-mails.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub emails: Option<Vec<String>>,
+    pub emails: Option<&'a [String]>,
     /// All phones.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phones: Option<Vec<String>>,
+    pub phones: Option<&'a [String]>,
     /// Account ids.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_ids: Option<Vec<String>>,
+    pub account_ids: Option<&'a [String]>,
     /// Deal ids.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deal_ids: Option<Vec<String>>,
+    pub deal_ids: Option<&'a [String]>,
     /// Created.
     #[serde(serialize_with = "ser_ts")]
     pub created_at: Option<DateTime<Utc>>,
@@ -214,54 +198,54 @@ pub struct LeadInput {
 }
 
 /// A lead as dialect "v1" answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LeadOutput {
+pub struct LeadOutput<'a> {
     /// Id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// Provider id.
-    pub remote_id: Option<String>,
+    pub remote_id: Option<&'a str>,
     /// First name.
-    pub first_name: Option<String>,
+    pub first_name: Option<&'a str>,
     /// Last name.
-    pub last_name: Option<String>,
+    pub last_name: Option<&'a str>,
     /// Primary e-mail.
-    pub email: Option<String>,
+    pub email: Option<&'a str>,
     /// Primary phone.
-    pub phone: Option<String>,
+    pub phone: Option<&'a str>,
     /// Company.
-    pub company: Option<String>,
+    pub company: Option<&'a str>,
     /// Job title.
-    pub job_title: Option<String>,
+    pub job_title: Option<&'a str>,
     /// Address.
-    pub address: Option<AddressDto>,
+    pub address: Option<AddressOut<'a>>,
     /// Status.
-    #[serde(serialize_with = "ser_enum_plain")]
-    pub status: Option<EnumValue>,
+    #[serde(serialize_with = "ser_enum_plain_ref")]
+    pub status: Option<&'a EnumValue>,
     /// Source.
-    pub source: Option<String>,
+    pub source: Option<&'a str>,
     /// Owner id.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<&'a str>,
     /// Owner name.
-    pub owner_name: Option<String>,
+    pub owner_name: Option<&'a str>,
     /// Owner e-mail.
-    pub owner_email: Option<String>,
+    pub owner_email: Option<&'a str>,
     /// Tags.
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<&'a [String]>,
     /// Custom fields.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: CustomsOut<'a>,
     /// All e-mails.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub emails: Option<Vec<String>>,
+    pub emails: Option<&'a [String]>,
     /// All phones.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phones: Option<Vec<String>>,
+    pub phones: Option<&'a [String]>,
     /// Linked contact.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<&'a str>,
     /// Linked account.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
     /// Created.
     #[serde(serialize_with = "ser_ts")]
     pub created_at: Option<DateTime<Utc>>,
@@ -299,42 +283,42 @@ pub struct DealInput {
 }
 
 /// A deal as dialect "v1" answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DealOutput {
+pub struct DealOutput<'a> {
     /// Id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// Provider id.
-    pub remote_id: Option<String>,
+    pub remote_id: Option<&'a str>,
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     /// Amount.
     #[serde(serialize_with = "ser_decimal")]
     pub amount: Option<Decimal>,
     /// Currency.
-    pub currency: Option<String>,
+    pub currency: Option<&'a str>,
     /// Stage.
-    #[serde(serialize_with = "ser_enum_plain")]
-    pub stage: Option<EnumValue>,
+    #[serde(serialize_with = "ser_enum_plain_ref")]
+    pub stage: Option<&'a EnumValue>,
     /// Pipeline.
-    pub pipeline: Option<String>,
+    pub pipeline: Option<&'a str>,
     /// Close date.
     pub close_date: Option<NaiveDate>,
     /// Probability.
     #[serde(serialize_with = "ser_decimal")]
     pub probability: Option<Decimal>,
     /// Account id.
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
     /// Contact ids.
-    pub contact_ids: Option<Vec<String>>,
+    pub contact_ids: Option<&'a [String]>,
     /// Owner id.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<&'a str>,
     /// Owner name.
-    pub owner_name: Option<String>,
+    pub owner_name: Option<&'a str>,
     /// Owner e-mail.
-    pub owner_email: Option<String>,
+    pub owner_email: Option<&'a str>,
     /// Custom fields.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: CustomsOut<'a>,
     /// Created.
     #[serde(serialize_with = "ser_ts")]
     pub created_at: Option<DateTime<Utc>>,
@@ -372,17 +356,17 @@ pub struct MeetingInput {
 }
 
 /// A meeting as dialect "v1" answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MeetingOutput {
+pub struct MeetingOutput<'a> {
     /// Id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// Provider id.
-    pub remote_id: Option<String>,
+    pub remote_id: Option<&'a str>,
     /// Title.
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
     /// Description.
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     /// Start.
     #[serde(serialize_with = "ser_ts")]
     pub start_time: Option<DateTime<Utc>>,
@@ -390,26 +374,26 @@ pub struct MeetingOutput {
     #[serde(serialize_with = "ser_ts")]
     pub end_time: Option<DateTime<Utc>>,
     /// Location.
-    pub location: Option<String>,
+    pub location: Option<&'a str>,
     /// Attendees.
-    pub contact_ids: Option<Vec<String>>,
+    pub contact_ids: Option<&'a [String]>,
     /// Outcome.
-    #[serde(serialize_with = "ser_enum_plain")]
-    pub outcome: Option<EnumValue>,
+    #[serde(serialize_with = "ser_enum_plain_ref")]
+    pub outcome: Option<&'a EnumValue>,
     /// Owner id.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<&'a str>,
     /// Owner name.
-    pub owner_name: Option<String>,
+    pub owner_name: Option<&'a str>,
     /// Owner e-mail.
-    pub owner_email: Option<String>,
+    pub owner_email: Option<&'a str>,
     /// Custom fields.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: CustomsOut<'a>,
     /// Related account.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    pub account_id: Option<&'a str>,
     /// Related deal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deal_id: Option<String>,
+    pub deal_id: Option<&'a str>,
     /// Created.
     #[serde(serialize_with = "ser_ts")]
     pub created_at: Option<DateTime<Utc>>,
@@ -445,39 +429,39 @@ pub struct AccountInput {
 }
 
 /// An account as dialect "v1" answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountOutput {
+pub struct AccountOutput<'a> {
     /// Id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// Provider id.
-    pub remote_id: Option<String>,
+    pub remote_id: Option<&'a str>,
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     /// Web site.
-    pub website: Option<String>,
+    pub website: Option<&'a str>,
     /// Industry.
-    pub industry: Option<String>,
+    pub industry: Option<&'a str>,
     /// Annual revenue.
     #[serde(serialize_with = "ser_decimal")]
     pub annual_revenue: Option<Decimal>,
     /// Primary phone.
-    pub phone: Option<String>,
+    pub phone: Option<&'a str>,
     /// Address.
-    pub address: Option<AddressDto>,
+    pub address: Option<AddressOut<'a>>,
     /// Description.
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     /// Owner id.
-    pub owner_id: Option<String>,
+    pub owner_id: Option<&'a str>,
     /// Owner name.
-    pub owner_name: Option<String>,
+    pub owner_name: Option<&'a str>,
     /// Owner e-mail.
-    pub owner_email: Option<String>,
+    pub owner_email: Option<&'a str>,
     /// Custom fields.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: CustomsOut<'a>,
     /// All phones.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phones: Option<Vec<String>>,
+    pub phones: Option<&'a [String]>,
     /// Created.
     #[serde(serialize_with = "ser_ts")]
     pub created_at: Option<DateTime<Utc>>,
@@ -582,141 +566,230 @@ pub fn parse_request(resource: Resource, bytes: &[u8]) -> Result<Record> {
     })
 }
 
-fn owner_parts(o: &Option<Owner>) -> (Option<String>, Option<String>, Option<String>) {
+fn owner_parts(o: &Option<Owner>) -> (Option<&str>, Option<&str>, Option<&str>) {
     match o {
-        Some(o) => (Some(o.id.clone()), o.name.clone(), o.email.clone()),
+        Some(o) => (Some(&o.id), o.name.as_deref(), o.email.as_deref()),
         None => (None, None, None),
     }
 }
 
-fn many(v: &Option<Vec<String>>) -> Option<Vec<String>> {
-    v.clone().filter(|v| v.len() > 1)
+fn first(v: &Option<Vec<String>>) -> Option<&str> {
+    v.as_ref().and_then(|v| v.first()).map(String::as_str)
 }
 
-/// Renders a core record as the dialect "v1" record object (the inner `data.data`).
-pub fn render(record: &Record) -> Value {
-    let v = match record {
+/// All entries, when there is more than one (the first is the single field).
+fn many(v: &Option<Vec<String>>) -> Option<&[String]> {
+    v.as_deref().filter(|v| v.len() > 1)
+}
+
+fn non_empty(v: &Option<Vec<String>>) -> Option<&[String]> {
+    v.as_deref().filter(|v| !v.is_empty())
+}
+
+/// An address as dialect "v1" answers it (`street, city, state, postalCode, country`).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressOut<'a> {
+    /// Street.
+    pub street: Option<&'a str>,
+    /// City.
+    pub city: Option<&'a str>,
+    /// State.
+    pub state: Option<&'a str>,
+    /// Postal code.
+    pub postal_code: Option<&'a str>,
+    /// Country.
+    pub country: Option<&'a str>,
+}
+
+impl<'a> From<&'a Address> for AddressOut<'a> {
+    fn from(a: &'a Address) -> Self {
+        AddressOut {
+            street: a.street.as_deref(),
+            city: a.city.as_deref(),
+            state: a.state.as_deref(),
+            postal_code: a.postal_code.as_deref(),
+            country: a.country.as_deref(),
+        }
+    }
+}
+
+/// `customFields` out: provider field name → value, `null` when there are none. Fields without
+/// a provider name are left out; of two with the same name the last one is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomsOut<'a>(pub &'a [CustomField]);
+
+impl Serialize for CustomsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0.is_empty() {
+            return s.serialize_none();
+        }
+        let map: std::collections::BTreeMap<&str, &Value> = self
+            .0
+            .iter()
+            .filter_map(|f| Some((f.target()?, &f.value)))
+            .collect();
+        s.collect_map(map)
+    }
+}
+
+/// [`super::ser_enum_plain`] for a borrowed enum.
+fn ser_enum_plain_ref<S: serde::Serializer>(
+    e: &Option<&EnumValue>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match e.and_then(|e| e.as_str()) {
+        Some(v) => s.serialize_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+/// A core record as the dialect "v1" record object (the inner `data.data`), borrowed from the
+/// record: it serializes straight to JSON text, or to a `Value` with [`render`].
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+pub enum RecordOut<'a> {
+    /// A contact.
+    Contact(ContactOutput<'a>),
+    /// A lead.
+    Lead(LeadOutput<'a>),
+    /// A deal.
+    Deal(DealOutput<'a>),
+    /// A meeting.
+    Meeting(MeetingOutput<'a>),
+    /// An account.
+    Account(AccountOutput<'a>),
+}
+
+/// The dialect "v1" view of a core record.
+pub fn view(record: &Record) -> RecordOut<'_> {
+    match record {
         Record::Contact(c) => {
             let (owner_id, owner_name, owner_email) = owner_parts(&c.owner);
-            serde_json::to_value(ContactOutput {
-                id: c.id.clone(),
-                remote_id: c.remote_id.clone(),
-                first_name: c.first_name.clone(),
-                last_name: c.last_name.clone(),
+            RecordOut::Contact(ContactOutput {
+                id: c.id.as_deref(),
+                remote_id: c.remote_id.as_deref(),
+                first_name: c.first_name.as_deref(),
+                last_name: c.last_name.as_deref(),
                 email: first(&c.emails),
                 phone: first(&c.phone_numbers),
-                company: c.company_name.clone(),
-                job_title: c.job_title.clone(),
+                company: c.company_name.as_deref(),
+                job_title: c.job_title.as_deref(),
                 address: c.address.as_ref().map(Into::into),
-                lifecycle_stage: c.lifecycle_stage.clone(),
+                lifecycle_stage: c.lifecycle_stage.as_ref(),
                 owner_id,
                 owner_name,
                 owner_email,
-                source: c.source.clone(),
-                tags: c.tags.clone(),
-                custom_fields: customs_out(&c.custom_fields),
+                source: c.source.as_deref(),
+                tags: c.tags.as_deref(),
+                custom_fields: CustomsOut(&c.custom_fields),
                 emails: many(&c.emails),
                 phones: many(&c.phone_numbers),
-                account_ids: c.account_ids.clone().filter(|v| !v.is_empty()),
-                deal_ids: c.deal_ids.clone().filter(|v| !v.is_empty()),
+                account_ids: non_empty(&c.account_ids),
+                deal_ids: non_empty(&c.deal_ids),
                 created_at: c.created_at,
                 updated_at: c.updated_at,
             })
         }
         Record::Lead(l) => {
             let (owner_id, owner_name, owner_email) = owner_parts(&l.owner);
-            serde_json::to_value(LeadOutput {
-                id: l.id.clone(),
-                remote_id: l.remote_id.clone(),
-                first_name: l.first_name.clone(),
-                last_name: l.last_name.clone(),
+            RecordOut::Lead(LeadOutput {
+                id: l.id.as_deref(),
+                remote_id: l.remote_id.as_deref(),
+                first_name: l.first_name.as_deref(),
+                last_name: l.last_name.as_deref(),
                 email: first(&l.emails),
                 phone: first(&l.phone_numbers),
-                company: l.company_name.clone(),
-                job_title: l.job_title.clone(),
+                company: l.company_name.as_deref(),
+                job_title: l.job_title.as_deref(),
                 address: l.address.as_ref().map(Into::into),
-                status: l.status.clone(),
-                source: l.source.clone(),
+                status: l.status.as_ref(),
+                source: l.source.as_deref(),
                 owner_id,
                 owner_name,
                 owner_email,
-                tags: l.tags.clone(),
-                custom_fields: customs_out(&l.custom_fields),
+                tags: l.tags.as_deref(),
+                custom_fields: CustomsOut(&l.custom_fields),
                 emails: many(&l.emails),
                 phones: many(&l.phone_numbers),
-                contact_id: l.contact_id.clone(),
-                account_id: l.account_id.clone(),
+                contact_id: l.contact_id.as_deref(),
+                account_id: l.account_id.as_deref(),
                 created_at: l.created_at,
                 updated_at: l.updated_at,
             })
         }
         Record::Deal(d) => {
             let (owner_id, owner_name, owner_email) = owner_parts(&d.owner);
-            serde_json::to_value(DealOutput {
-                id: d.id.clone(),
-                remote_id: d.remote_id.clone(),
-                name: d.name.clone(),
+            RecordOut::Deal(DealOutput {
+                id: d.id.as_deref(),
+                remote_id: d.remote_id.as_deref(),
+                name: d.name.as_deref(),
                 amount: d.amount,
-                currency: d.currency.clone(),
-                stage: d.stage.clone(),
-                pipeline: d.pipeline.clone(),
+                currency: d.currency.as_deref(),
+                stage: d.stage.as_ref(),
+                pipeline: d.pipeline.as_deref(),
                 close_date: d.close_date,
                 probability: d.probability,
-                account_id: d.account_id.clone(),
-                contact_ids: d.contact_ids.clone(),
+                account_id: d.account_id.as_deref(),
+                contact_ids: d.contact_ids.as_deref(),
                 owner_id,
                 owner_name,
                 owner_email,
-                custom_fields: customs_out(&d.custom_fields),
+                custom_fields: CustomsOut(&d.custom_fields),
                 created_at: d.created_at,
                 updated_at: d.updated_at,
             })
         }
         Record::Meeting(m) => {
             let (owner_id, owner_name, owner_email) = owner_parts(&m.owner);
-            serde_json::to_value(MeetingOutput {
-                id: m.id.clone(),
-                remote_id: m.remote_id.clone(),
-                title: m.title.clone(),
-                description: m.description.clone(),
+            RecordOut::Meeting(MeetingOutput {
+                id: m.id.as_deref(),
+                remote_id: m.remote_id.as_deref(),
+                title: m.title.as_deref(),
+                description: m.description.as_deref(),
                 start_time: m.start_time,
                 end_time: m.end_time,
-                location: m.location.clone(),
-                contact_ids: m.contact_ids.clone(),
-                outcome: m.outcome.clone(),
+                location: m.location.as_deref(),
+                contact_ids: m.contact_ids.as_deref(),
+                outcome: m.outcome.as_ref(),
                 owner_id,
                 owner_name,
                 owner_email,
-                custom_fields: customs_out(&m.custom_fields),
-                account_id: m.account_id.clone(),
-                deal_id: m.deal_id.clone(),
+                custom_fields: CustomsOut(&m.custom_fields),
+                account_id: m.account_id.as_deref(),
+                deal_id: m.deal_id.as_deref(),
                 created_at: m.created_at,
                 updated_at: m.updated_at,
             })
         }
         Record::Account(a) => {
             let (owner_id, owner_name, owner_email) = owner_parts(&a.owner);
-            serde_json::to_value(AccountOutput {
-                id: a.id.clone(),
-                remote_id: a.remote_id.clone(),
-                name: a.name.clone(),
-                website: a.website.clone(),
-                industry: a.industry.clone(),
+            RecordOut::Account(AccountOutput {
+                id: a.id.as_deref(),
+                remote_id: a.remote_id.as_deref(),
+                name: a.name.as_deref(),
+                website: a.website.as_deref(),
+                industry: a.industry.as_deref(),
                 annual_revenue: a.annual_revenue,
                 phone: first(&a.phone_numbers),
                 address: a.address.as_ref().map(Into::into),
-                description: a.description.clone(),
+                description: a.description.as_deref(),
                 owner_id,
                 owner_name,
                 owner_email,
-                custom_fields: customs_out(&a.custom_fields),
+                custom_fields: CustomsOut(&a.custom_fields),
                 phones: many(&a.phone_numbers),
                 created_at: a.created_at,
                 updated_at: a.updated_at,
             })
         }
-    };
-    v.unwrap_or(Value::Null)
+    }
+}
+
+/// Renders a core record as the dialect "v1" record object (the inner `data.data`) as a
+/// `Value`; [`view`] serializes the same object without building one.
+pub fn render(record: &Record) -> Value {
+    serde_json::to_value(view(record)).unwrap_or(Value::Null)
 }
 
 /// The reason phrase the envelope's `message` carries for a status.
@@ -748,6 +821,62 @@ pub fn envelope(status: u16, data: Value) -> Value {
         "message": status_message(status),
         "data": {"data": data},
     })
+}
+
+/// The success envelope as a type: `{"success": true, "statusCode", "message", "data": D}`,
+/// serialized straight to JSON text by [`to_json`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope<D> {
+    /// Always `true`.
+    pub success: bool,
+    /// The HTTP status.
+    pub status_code: u16,
+    /// Its reason phrase.
+    pub message: &'static str,
+    /// The payload object.
+    pub data: D,
+}
+
+impl<D> Envelope<D> {
+    /// The success envelope of `status` around `data`.
+    pub fn new(status: u16, data: D) -> Self {
+        Envelope {
+            success: true,
+            status_code: status,
+            message: status_message(status),
+            data,
+        }
+    }
+}
+
+/// The `data` object of a one-record answer: `{"data": record}`, plus `raw` (the provider calls)
+/// when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct OneData<'a, T> {
+    /// The record (or `{"id", "deleted"}`).
+    pub data: T,
+    /// The provider calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<&'a Value>,
+}
+
+/// The `data` object of a page: `{"data": [records], "next": cursor}`, plus `raw` when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageData<'a, T> {
+    /// The records.
+    pub data: Vec<T>,
+    /// The cursor of the next page, `null` on the last.
+    pub next: Option<&'a str>,
+    /// The provider calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<&'a Value>,
+}
+
+/// JSON text of `value` (an envelope): serialization of these types cannot fail, but should it,
+/// the error is an internal one, not a panic.
+pub fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::Internal(format!("rendering an answer: {e}")))
 }
 
 /// The error envelope: `{"success": false, "statusCode", "message", "data": null, "error": {…}}`.
