@@ -1,6 +1,7 @@
 //! HTTP only: HubSpot request builders, sent through core's shared helper (`Context::send_ok`),
 //! answers parsed into [`crate::wire`] types. Never builds unified types.
 
+use serde_json::Value;
 use unicrm_core::http::{Auth, ProviderRequest};
 use unicrm_core::{Context, Error, Result};
 
@@ -133,6 +134,24 @@ pub async fn create_object(
 ) -> Result<SimplePublicObject> {
     let req = ProviderRequest::new(ID, http::Method::POST, objects_url(cx, obj)).json_of(body)?;
     cx.send_ok(req, parse_error).await?.json()
+}
+
+/// `POST /crm/v3/objects/{type}`, answering the created record as HubSpot sent it: a record of
+/// the documented shape as is, anything else as serde reads a [`SimplePublicObject`] (which
+/// refuses what [`create_object`] refuses, with the same error).
+pub async fn create_object_value(
+    cx: &Context,
+    obj: HsObject,
+    body: &ObjectInputForCreate,
+) -> Result<Value> {
+    let req = ProviderRequest::new(ID, http::Method::POST, objects_url(cx, obj)).json_of(body)?;
+    let resp = cx.send_ok(req, parse_error).await?;
+    let value: Value = resp.json()?;
+    if crate::mapping::WireRead::is_record(&value) {
+        return Ok(value);
+    }
+    let object: SimplePublicObject = resp.json()?;
+    serde_json::to_value(object).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// `PATCH /crm/v3/objects/{type}/{id}`.

@@ -193,17 +193,21 @@ pub fn record_to_wire(record: &Record, create: bool) -> Result<WireWrite> {
 }
 
 /// A create answer as a read of it would be: the properties a read asks for (the mapped ones and
-/// those sent), and the associations sent to the objects a read asks about.
+/// those sent), and the associations sent to the objects a read asks about. `created` is the
+/// answer as HubSpot sent it (a record object, see [`client::create_object_value`]).
 fn as_read(
     resource: Resource,
-    mut created: SimplePublicObject,
+    mut created: Value,
     body: &ObjectInputForCreate,
     sent: &[String],
-) -> SimplePublicObject {
+) -> Result<Value> {
     let (mapped, wanted) = read_spec(resource);
-    created
-        .properties
-        .retain(|k, _| mapped.contains(&k.as_str()) || sent.contains(k));
+    let Some(record) = created.as_object_mut() else {
+        return Err(Error::Internal("a create answer is not an object".into()));
+    };
+    if let Some(Value::Object(properties)) = record.get_mut("properties") {
+        properties.retain(|k, _| mapped.contains(&k.as_str()) || sent.contains(k));
+    }
     let from = object_of(resource);
     let mut buckets: BTreeMap<String, AssociationBucket> = BTreeMap::new();
     for a in &body.associations {
@@ -223,8 +227,22 @@ fn as_read(
             }
         }
     }
-    created.associations = (!buckets.is_empty()).then_some(buckets);
-    created
+    if buckets.is_empty() {
+        record.remove("associations");
+    } else {
+        let buckets = serde_json::to_value(buckets).map_err(|e| Error::Internal(e.to_string()))?;
+        record.insert("associations".into(), buckets);
+    }
+    Ok(created)
+}
+
+/// The id of a record object (a string, or a number HubSpot's docs allow for).
+fn record_id(record: &Value) -> String {
+    match record.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn to_value(o: &SimplePublicObject) -> Result<Value> {
@@ -763,7 +781,7 @@ impl Connector for HubSpot {
             }
         }
         let body = w.create_body();
-        let created = client::create_object(&cx, obj, &body).await?;
+        let created = client::create_object_value(&cx, obj, &body).await?;
         let sent: Vec<String> = w.properties.keys().cloned().collect();
         // HubSpot's create answer holds every property the record has, and its associations are
         // the ones sent: map it as the read-back would be, without a second call. A lead (person
@@ -775,18 +793,19 @@ impl Connector for HubSpot {
         if resource != Resource::Lead && w.additional_emails.is_empty() && !extra_reads {
             let mut records = vec![record_from_wire_owned(
                 resource,
-                to_value(&as_read(resource, created, &body, &sent))?,
+                as_read(resource, created, &body, &sent)?,
             )?];
             self.finish(&cx, &mut records).await?;
             return records
                 .pop()
                 .ok_or_else(|| Error::Internal("a create lost its record".into()));
         }
+        let id = record_id(&created);
         if !w.additional_emails.is_empty() {
-            self.sync_emails(&cx, &created.id, &w.additional_emails, &[])
+            self.sync_emails(&cx, &id, &w.additional_emails, &[])
                 .await?;
         }
-        self.read_with(&cx, resource, &created.id, &sent).await
+        self.read_with(&cx, resource, &id, &sent).await
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {

@@ -292,6 +292,12 @@ impl<'a> WireRead<'a> {
 
     /// A record payload read without copying it, when every field has the shape HubSpot sends
     /// (`None` otherwise: the caller falls back to serde for the exact answer or error).
+    /// Whether `payload` is a record of the documented shape (as read in place; anything else is
+    /// left to serde).
+    pub fn is_record(payload: &Value) -> bool {
+        WireRead::record_in_place(payload).is_some()
+    }
+
     fn record_in_place(payload: &'a Value) -> Option<WireRead<'a>> {
         let o = payload.as_object()?;
         let id = match o.get("id")? {
