@@ -211,7 +211,7 @@ pub struct Context {
     /// Credentials of the linked account.
     pub credentials: Credentials,
     /// Shared HTTP client.
-    pub http: reqwest::Client,
+    pub http: crate::transport::HttpClient,
     /// Where to record provider calls (for `raw`), if anywhere.
     pub recorder: Option<Recorder>,
     /// Per-account connector settings (e.g. Salesforce `api_version`).
@@ -243,7 +243,7 @@ impl Context {
     pub fn with_client(
         base_url: impl Into<String>,
         credentials: Credentials,
-        http: reqwest::Client,
+        http: crate::transport::HttpClient,
     ) -> Self {
         let mut base_url = base_url.into();
         while base_url.ends_with('/') {
@@ -264,7 +264,7 @@ impl Context {
     }
 
     /// Uses a shared HTTP client.
-    pub fn with_http(mut self, http: reqwest::Client) -> Self {
+    pub fn with_http(mut self, http: crate::transport::HttpClient) -> Self {
         self.http = http;
         self
     }
@@ -322,11 +322,8 @@ impl Context {
     }
 }
 
-/// The HTTP client unicrm uses by default: rustls, connection pooling, no cookies.
-pub fn default_http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(60))
-        .user_agent(concat!("unicrm/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
+/// The HTTP client unicrm uses by default: rustls, connection pooling, the environment's proxy
+/// for `https` (see [`crate::transport`]).
+pub fn default_http_client() -> crate::transport::HttpClient {
+    crate::transport::HttpClient::new()
 }

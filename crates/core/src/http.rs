@@ -4,8 +4,9 @@
 
 use crate::context::{Context, RawCall};
 use crate::error::{Error, Result};
+use crate::transport::SendError;
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
@@ -304,105 +305,175 @@ impl Context {
 
     async fn send_once(&self, req: &ProviderRequest) -> Result<ProviderResponse, Attempt> {
         let provider = req.provider;
-        let mut url = reqwest::Url::parse(&req.url).map_err(|e| {
-            Attempt::Failed(Error::Transport {
-                provider: provider.to_owned(),
-                message: format!("invalid provider URL: {e}"),
-            })
-        })?;
-        if !req.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(req.query.iter());
-        }
-        let mut builder = self
-            .http
-            .request(req.method.clone(), url.clone())
-            .timeout(self.timeout);
-        let token = self.credentials.bearer_token();
-        builder = match (req.auth, token) {
-            (Auth::Bearer, Some(t)) => builder.bearer_auth(t),
-            (Auth::Scheme(scheme), Some(t)) => {
-                builder.header(http::header::AUTHORIZATION, format!("{scheme} {t}"))
-            }
-            (Auth::ApiKeyHeader(h), Some(t)) => builder.header(h, t),
-            (Auth::BasicApiKey, Some(t)) => builder.basic_auth(t, Some("")),
-            _ => builder,
+        let transport = |message: String| Error::Transport {
+            provider: provider.to_owned(),
+            message,
         };
-        for (k, v) in &req.headers {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
+        let uri = request_uri(req).map_err(|e| Attempt::Failed(transport(e)))?;
         // The body as recorded: built only when calls are recorded.
         let recording = self.recorder.is_some();
-        let recorded_body = match &req.body {
-            Body::Empty => None,
+        let (body, content_type, recorded_body) = match &req.body {
+            Body::Empty => (Bytes::new(), None, None),
             Body::Json(v) => {
-                builder = builder.json(v);
-                recording.then(|| v.clone())
+                let bytes = serde_json::to_vec(v).map_err(|e| {
+                    Attempt::Failed(Error::Internal(format!(
+                        "serializing a {provider} request: {e}"
+                    )))
+                })?;
+                (
+                    Bytes::from(bytes),
+                    Some("application/json"),
+                    recording.then(|| v.clone()),
+                )
             }
-            Body::JsonBytes(b) => {
-                builder = builder
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .body(b.clone());
-                recording.then(|| body_as_value(b))
-            }
+            Body::JsonBytes(b) => (
+                b.clone(),
+                Some("application/json"),
+                recording.then(|| body_as_value(b)),
+            ),
             Body::Form(pairs) => {
-                builder = builder.form(pairs);
-                recording.then(|| {
+                let text = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish();
+                let recorded = recording.then(|| {
                     Value::Object(
                         pairs
                             .iter()
                             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                             .collect(),
                     )
-                })
+                });
+                (
+                    Bytes::from(text),
+                    Some("application/x-www-form-urlencoded"),
+                    recorded,
+                )
             }
         };
+        let mut request = http::Request::new(http_body_util::Full::new(body));
+        *request.method_mut() = req.method.clone();
+        *request.uri_mut() = uri.clone();
+        let headers = request.headers_mut();
+        for (k, v) in &req.headers {
+            let name = http::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Attempt::Failed(transport(format!("invalid header name {k:?}"))))?;
+            let value = HeaderValue::from_str(v).map_err(|_| {
+                Attempt::Failed(transport(format!("invalid value of header {k:?}")))
+            })?;
+            headers.append(name, value);
+        }
+        if let Some(auth) = self
+            .auth_header(provider, req.auth)
+            .map_err(Attempt::Failed)?
+        {
+            headers.insert(auth.0, auth.1);
+        }
+        if let Some(ct) = content_type {
+            headers
+                .entry(http::header::CONTENT_TYPE)
+                .or_insert(HeaderValue::from_static(ct));
+        }
+        headers
+            .entry(http::header::ACCEPT)
+            .or_insert(HeaderValue::from_static("*/*"));
         let started = std::time::Instant::now();
-        let response = match builder.send().await {
-            Ok(r) => r,
-            Err(e) if e.is_connect() => {
-                return Err(Attempt::NotSent(transport_error(
-                    provider,
-                    &e,
-                    self.timeout,
-                )))
+        let response = match tokio::time::timeout(self.timeout, self.http.send(request)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(SendError::Connect(m))) => return Err(Attempt::NotSent(transport(m))),
+            Ok(Err(SendError::Other(m))) => return Err(Attempt::Failed(transport(m))),
+            Err(_) => {
+                return Err(Attempt::Failed(Error::Timeout {
+                    provider: provider.to_owned(),
+                    after: self.timeout,
+                }))
             }
-            Err(e) => return Err(Attempt::Failed(transport_error(provider, &e, self.timeout))),
         };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Attempt::Failed(transport_error(provider, &e, self.timeout)))?;
+        let (parts, body) = response.into_parts();
+        let status = parts.status.as_u16();
         tracing::debug!(
             provider,
             method = %req.method,
-            path = url.path(),
+            path = uri.path(),
             status,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "provider call"
         );
         if let Some(rec) = &self.recorder {
-            rec.push(self.raw_call(req, &url, recorded_body, status, &body));
+            rec.push(self.raw_call(req, &uri.to_string(), recorded_body, status, &body));
         }
         Ok(ProviderResponse {
             provider,
             status,
-            headers,
+            headers: parts.headers,
             body,
         })
+    }
+
+    /// The credentials header of `auth` (marked sensitive: never logged by the HTTP stack).
+    fn auth_header(
+        &self,
+        provider: &str,
+        auth: Auth,
+    ) -> Result<Option<(http::HeaderName, HeaderValue)>> {
+        use base64::Engine as _;
+        let invalid = |name: &str| {
+            Error::Transport {
+            provider: provider.to_owned(),
+            message: format!(
+                "the credentials cannot be sent in the {name} header (they contain characters a header cannot)"
+            ),
+        }
+        };
+        let Some(token) = self.credentials.bearer_token() else {
+            return Ok(None);
+        };
+        let (name, value) = match auth {
+            Auth::Bearer => (http::header::AUTHORIZATION, format!("Bearer {token}")),
+            Auth::Scheme(scheme) => (http::header::AUTHORIZATION, format!("{scheme} {token}")),
+            Auth::ApiKeyHeader(h) => (
+                http::HeaderName::from_bytes(h.as_bytes()).map_err(|_| invalid(h))?,
+                token.to_owned(),
+            ),
+            Auth::BasicApiKey => (
+                http::header::AUTHORIZATION,
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{token}:"))
+                ),
+            ),
+            Auth::None => return Ok(None),
+        };
+        // The message names the header, never the value.
+        let mut value = HeaderValue::from_str(&value).map_err(|_| invalid(name.as_str()))?;
+        value.set_sensitive(true);
+        Ok(Some((name, value)))
     }
 
     fn raw_call(
         &self,
         req: &ProviderRequest,
-        url: &reqwest::Url,
+        url: &str,
         body: Option<Value>,
         status: u16,
         response: &[u8],
     ) -> RawCall {
         let secrets = self.credentials.secrets();
-        let mut rec_url = url.clone();
+        let Ok(mut rec_url) = url::Url::parse(url) else {
+            return RawCall {
+                method: req.method.to_string(),
+                url: scrub(url, &secrets),
+                body: body.map(|mut b| {
+                    scrub_value(&mut b, &secrets);
+                    b
+                }),
+                response: {
+                    let mut v = body_as_value(response);
+                    scrub_value(&mut v, &secrets);
+                    v
+                },
+                status,
+            };
+        };
         let pairs: Vec<(String, String)> = rec_url
             .query_pairs()
             .map(|(k, v)| {
@@ -465,25 +536,21 @@ impl Attempt {
     }
 }
 
-fn transport_error(provider: &str, e: &reqwest::Error, timeout: Duration) -> Error {
-    if e.is_timeout() {
-        return Error::Timeout {
-            provider: provider.to_owned(),
-            after: timeout,
-        };
+/// The URI of `req`: its URL with its query pairs (form-encoded). A URL `http::Uri` takes as is
+/// is used as is; any other goes through the WHATWG parser (which percent-encodes what needs it).
+fn request_uri(req: &ProviderRequest) -> std::result::Result<http::Uri, String> {
+    if req.query.is_empty() {
+        if let Ok(uri) = http::Uri::try_from(req.url.as_str()) {
+            if uri.scheme().is_some() && uri.authority().is_some() {
+                return Ok(uri);
+            }
+        }
     }
-    // unicrm never puts credentials in URLs, so reqwest's message (which names the URL) is safe.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
+    let mut url = url::Url::parse(&req.url).map_err(|e| format!("invalid provider URL: {e}"))?;
+    if !req.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(req.query.iter());
     }
-    Error::Transport {
-        provider: provider.to_owned(),
-        message,
-    }
+    http::Uri::try_from(url.as_str()).map_err(|e| format!("invalid provider URL: {e}"))
 }
 
 /// Parses a `Retry-After` header into a duration: delay-seconds (`"2"`) or an HTTP-date

@@ -16,6 +16,7 @@ pub mod http;
 pub mod limit;
 pub mod model;
 pub mod registry;
+pub mod transport;
 
 pub use connector::{AuthKind, Capability, Connector, ConnectorInfo};
 pub use context::{Context, Credentials, OwnerCache, RawCall, Recorder};

@@ -202,7 +202,7 @@ pub struct Gateway {
 pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) config: Config,
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: unicrm_core::transport::HttpClient,
     caches: Caches,
     refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     limiters: std::sync::Mutex<HashMap<String, RateLimiter>>,
