@@ -99,11 +99,13 @@ pub async fn begin(
     key: Option<String>,
     project_id: &str,
     account_id: &str,
-    fingerprint: &str,
+    fingerprint: impl FnOnce() -> String,
 ) -> Result<Begin, ApiError> {
     let Some(key) = key else {
         return Ok(Begin::Unkeyed);
     };
+    // Hashed only for a keyed request: an unkeyed one never compares it.
+    let fingerprint = fingerprint();
     let scope = IdemScope {
         project_id: project_id.to_owned(),
         account_id: account_id.to_owned(),
@@ -119,7 +121,7 @@ pub async fn begin(
     loop {
         let state = gw
             .store()
-            .idem_claim(&scope, fingerprint, &owner, stale_after)
+            .idem_claim(&scope, &fingerprint, &owner, stale_after)
             .await
             .map_err(|e| gw.store_error(dialect, e))?;
         match state {

@@ -129,14 +129,14 @@ async fn call(
         Op::Create(_) | Op::Update(..) => idempotency::key_of(D, &headers)?,
         _ => None,
     };
-    let fp = idempotency::fingerprint(&method, &path, raw_query.as_deref(), &bytes);
+    let fp = || idempotency::fingerprint(&method, &path, raw_query.as_deref(), &bytes);
     let begin = idempotency::begin(
         &gw,
         D,
         key,
         &caller.project.id,
         &target.entry.account.id,
-        &fp,
+        fp,
     )
     .await?;
     // A keyed call records its provider calls, to know whether a write reached the provider.

@@ -780,16 +780,17 @@ impl Connector for HubSpot {
                 });
             }
         }
-        let body = w.create_body();
-        let created = client::create_object_value(&cx, obj, &body).await?;
         let sent: Vec<String> = w.properties.keys().cloned().collect();
+        let body = w.take_create_body();
+        let created = client::create_object_value(&cx, obj, &body).await?;
         // HubSpot's create answer holds every property the record has, and its associations are
         // the ones sent: map it as the read-back would be, without a second call. A lead (person
         // fields on its contact), additional emails (written after the create) and extra read
         // properties (`read_properties.<object>`) still read the record back.
-        let extra_reads = cx
-            .setting(&format!("read_properties.{}", obj.name()))
-            .is_some();
+        let extra_reads = !cx.settings.is_empty()
+            && cx
+                .setting(&format!("read_properties.{}", obj.name()))
+                .is_some();
         if resource != Resource::Lead && w.additional_emails.is_empty() && !extra_reads {
             let mut records = vec![record_from_wire_owned(
                 resource,

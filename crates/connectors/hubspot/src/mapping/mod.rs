@@ -166,6 +166,20 @@ impl WireWrite {
         }
     }
 
+    /// [`WireWrite::create_body`] moving the properties out instead of copying them (what is
+    /// left are the empty ones, which a create does not send).
+    pub fn take_create_body(&mut self) -> ObjectInputForCreate {
+        let (empty, properties): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            std::mem::take(&mut self.properties)
+                .into_iter()
+                .partition(|(_, v)| v.is_empty());
+        self.properties = empty;
+        // Only empty values are left, which `create_body` leaves out: its properties are empty.
+        let mut body = self.create_body();
+        body.properties = properties;
+        body
+    }
+
     /// The create body as JSON.
     pub fn create_json(&self) -> Result<Value> {
         serde_json::to_value(self.create_body()).map_err(|e| Error::Internal(e.to_string()))
