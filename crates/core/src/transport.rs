@@ -13,7 +13,8 @@
 //!
 //! Why not `reqwest`: it parsed every call's URL three times (ours, its redirect policy, its
 //! response) and cloned each request for retries it never makes over HTTP/1.1; on the gateway's
-//! create path that was about a sixth of the gateway's CPU (`docs/performance.md`).
+//! create path, sending a call took 19 % of the gateway's CPU with it and 9 % with this client
+//! (`docs/performance.md`).
 
 use bytes::Bytes;
 use http::header::{HeaderValue, USER_AGENT};

@@ -227,12 +227,6 @@ pub fn landed_write(recorder: &Recorder) -> Option<String> {
     })
 }
 
-/// A JSON answer.
-pub fn to_response(status: u16, body: &Value) -> Response {
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    (code, axum::Json(body)).into_response()
-}
-
 /// A successful call's answer, rendered: its status and its JSON text.
 #[derive(Debug, Clone)]
 pub struct Answer {
