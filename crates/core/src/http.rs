@@ -458,38 +458,7 @@ impl Context {
         response: &[u8],
     ) -> RawCall {
         let secrets = self.credentials.secrets();
-        let Ok(mut rec_url) = url::Url::parse(url) else {
-            return RawCall {
-                method: req.method.to_string(),
-                url: scrub(url, &secrets),
-                body: body.map(|mut b| {
-                    scrub_value(&mut b, &secrets);
-                    b
-                }),
-                response: {
-                    let mut v = body_as_value(response);
-                    scrub_value(&mut v, &secrets);
-                    v
-                },
-                status,
-            };
-        };
-        let pairs: Vec<(String, String)> = rec_url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if SECRET_KEYS.contains(&k.as_ref()) {
-                    REDACTED.to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        if pairs.is_empty() {
-            rec_url.set_query(None);
-        } else {
-            rec_url.query_pairs_mut().clear().extend_pairs(pairs);
-        }
+        let url = redact_query(url);
         let mut body = body;
         if let Some(b) = body.as_mut() {
             scrub_value(b, &secrets);
@@ -498,7 +467,7 @@ impl Context {
         scrub_value(&mut resp_v, &secrets);
         RawCall {
             method: req.method.to_string(),
-            url: scrub(rec_url.as_str(), &secrets),
+            url: scrub(&url, &secrets),
             body,
             response: resp_v,
             status,
@@ -534,6 +503,31 @@ impl Attempt {
             Attempt::NotSent(e) | Attempt::Failed(e) => e,
         }
     }
+}
+
+/// `url` with the values of secret query parameters (`SECRET_KEYS`) replaced; a URL the WHATWG
+/// parser refuses is returned as is (its secrets are still scrubbed by value).
+fn redact_query(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if SECRET_KEYS.contains(&k.as_ref()) {
+                REDACTED.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if pairs.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.into()
 }
 
 /// The URI of `req`: its URL with its query pairs (form-encoded). A URL `http::Uri` takes as is

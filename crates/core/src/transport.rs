@@ -65,12 +65,7 @@ impl HttpClient {
     /// A client with the proxy settings of the environment (`HTTPS_PROXY`, `ALL_PROXY`,
     /// `NO_PROXY`).
     pub fn new() -> Self {
-        let matcher = Matcher::from_env();
-        let proxied = std::env::vars_os().any(|(k, _)| {
-            let k = k.to_string_lossy().to_ascii_lowercase();
-            k == "https_proxy" || k == "all_proxy"
-        });
-        HttpClient::with_matcher(proxied.then(|| Arc::new(matcher)))
+        HttpClient::with_matcher(Some(Arc::new(Matcher::from_env())))
     }
 
     /// A client that calls every host directly, whatever the environment says.

@@ -149,8 +149,8 @@ pub fn ser_decimal<S: Serializer>(
 }
 
 /// Serializes an `EnumValue` as a plain string (unified value, else provider value).
-pub fn ser_enum_plain<S: Serializer>(e: &Option<EnumValue>, s: S) -> Result<S::Ok, S::Error> {
-    match e.as_ref().and_then(|e| e.as_str()) {
+pub fn ser_enum_plain<S: Serializer>(e: &Option<&EnumValue>, s: S) -> Result<S::Ok, S::Error> {
+    match e.and_then(|e| e.as_str()) {
         Some(v) => s.serialize_str(v),
         None => s.serialize_none(),
     }

@@ -5,7 +5,7 @@
 //! of them. `customFields` is an object of provider field name → value. Responses list every
 //! field of the example page, `null` when unknown.
 
-use super::{merge_primary, ser_decimal, ser_ts, EnumInput};
+use super::{merge_primary, ser_decimal, ser_enum_plain, ser_ts, EnumInput};
 use crate::error::{Error, Result};
 use crate::model::*;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,18 +37,6 @@ impl From<AddressDto> for Address {
             state: a.state,
             postal_code: a.postal_code,
             country: a.country,
-        }
-    }
-}
-
-impl From<&Address> for AddressDto {
-    fn from(a: &Address) -> Self {
-        AddressDto {
-            street: a.street.clone(),
-            city: a.city.clone(),
-            state: a.state.clone(),
-            postal_code: a.postal_code.clone(),
-            country: a.country.clone(),
         }
     }
 }
@@ -125,7 +113,7 @@ pub struct ContactOutput<'a> {
     /// Address.
     pub address: Option<AddressOut<'a>>,
     /// Lifecycle stage.
-    #[serde(serialize_with = "ser_enum_plain_ref")]
+    #[serde(serialize_with = "ser_enum_plain")]
     pub lifecycle_stage: Option<&'a EnumValue>,
     /// Owner id.
     pub owner_id: Option<&'a str>,
@@ -220,7 +208,7 @@ pub struct LeadOutput<'a> {
     /// Address.
     pub address: Option<AddressOut<'a>>,
     /// Status.
-    #[serde(serialize_with = "ser_enum_plain_ref")]
+    #[serde(serialize_with = "ser_enum_plain")]
     pub status: Option<&'a EnumValue>,
     /// Source.
     pub source: Option<&'a str>,
@@ -298,7 +286,7 @@ pub struct DealOutput<'a> {
     /// Currency.
     pub currency: Option<&'a str>,
     /// Stage.
-    #[serde(serialize_with = "ser_enum_plain_ref")]
+    #[serde(serialize_with = "ser_enum_plain")]
     pub stage: Option<&'a EnumValue>,
     /// Pipeline.
     pub pipeline: Option<&'a str>,
@@ -378,7 +366,7 @@ pub struct MeetingOutput<'a> {
     /// Attendees.
     pub contact_ids: Option<&'a [String]>,
     /// Outcome.
-    #[serde(serialize_with = "ser_enum_plain_ref")]
+    #[serde(serialize_with = "ser_enum_plain")]
     pub outcome: Option<&'a EnumValue>,
     /// Owner id.
     pub owner_id: Option<&'a str>,
@@ -630,17 +618,6 @@ impl Serialize for CustomsOut<'_> {
             .filter_map(|f| Some((f.target()?, &f.value)))
             .collect();
         s.collect_map(map)
-    }
-}
-
-/// [`super::ser_enum_plain`] for a borrowed enum.
-fn ser_enum_plain_ref<S: serde::Serializer>(
-    e: &Option<&EnumValue>,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    match e.and_then(|e| e.as_str()) {
-        Some(v) => s.serialize_str(v),
-        None => s.serialize_none(),
     }
 }
 
