@@ -1235,3 +1235,289 @@ async fn a_panicking_connector_is_a_json_500_and_the_gateway_keeps_serving() {
     .await;
     assert_eq!(s, 200);
 }
+
+// --- Security: test-mode accounts reach the sandbox only; ids; envelopes (issue 14) ----------
+
+fn fresh_user() -> String {
+    format!("user-{}", uuid::Uuid::new_v4())
+}
+
+#[tokio::test]
+async fn a_test_key_cannot_link_an_account_that_points_anywhere() {
+    let h = start().await;
+    let faults = format!("{}/_sandbox/faults#", h.sandbox.url());
+    for (provider, creds, field) in [
+        (
+            "zoho",
+            json!({"access_token": "t", "instance_url": faults}),
+            "credentials.instance_url",
+        ),
+        (
+            "salesforce",
+            json!({"access_token": "t", "instance_url": "file:///etc/passwd"}),
+            "credentials.instance_url",
+        ),
+        (
+            "zoho",
+            json!({"access_token": "t", "setting.api_domain": "http://169.254.169.254"}),
+            "credentials.setting.api_domain",
+        ),
+        (
+            "zoho",
+            json!({"access_token": "t", "setting.accounts_url": "http://[::1]:22/"}),
+            "credentials.setting.accounts_url",
+        ),
+        (
+            "salesforce",
+            json!({"access_token": "t", "setting.login_url": "http://127.0.0.1:9/"}),
+            "credentials.setting.login_url",
+        ),
+        (
+            "pipedrive",
+            json!({"access_token": "t", "setting.token_url": "http://127.0.0.1:9/token"}),
+            "credentials.setting.token_url",
+        ),
+        (
+            "hubspot",
+            json!({"access_token": "t", "base_url": "http://127.0.0.1:9"}),
+            "credentials.base_url",
+        ),
+    ] {
+        let (s, b, _) = json(
+            h.v1(Method::POST, "/api/v1/accounts")
+                .json(
+                    &json!({"provider": provider, "endUserId": fresh_user(), "credentials": creds}),
+                )
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 400, "{provider} {creds}: {b}");
+        assert!(
+            b["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}:")),
+            "{b}"
+        );
+    }
+    // Plain credentials are still fine with a test key.
+    let (s, b, _) = json(
+        h.v1(Method::POST, "/api/v1/accounts")
+            .json(&json!({"provider": "zoho", "endUserId": fresh_user(),
+                "credentials": {"access_token": "sbx_plain"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+}
+
+#[tokio::test]
+async fn a_stored_test_account_with_urls_still_reaches_only_its_emulator() {
+    use unicrm_sandbox::faults::{FaultConfig, FaultScope};
+    use unicrm_server::store::{CredentialPairs, NewAccount};
+    let h = start().await;
+    // Another project's fault rule, which a hostile test account once could delete.
+    h.sandbox
+        .sandbox
+        .set_faults(
+            FaultScope::tenant("another-project-token"),
+            FaultConfig::new().rate_limit(0.5),
+        )
+        .unwrap();
+    let faults = format!("{}/_sandbox/faults#", h.sandbox.url());
+    let user = fresh_user();
+    // Rows as an older gateway accepted them (linked before the checks existed).
+    for (provider, extra) in [
+        ("zoho", vec![("instance_url", faults.clone())]),
+        (
+            "zoho",
+            vec![
+                ("setting.accounts_url", faults.clone()),
+                ("setting.api_domain", faults.clone()),
+            ],
+        ),
+        ("salesforce", vec![("instance_url", faults.clone())]),
+        ("pipedrive", vec![("instance_url", faults.clone())]),
+    ] {
+        let user = format!("{user}-{provider}-{}", extra.len());
+        let mut creds = std::collections::BTreeMap::new();
+        creds.insert("access_token".to_owned(), "sbx_legacy_token".to_owned());
+        for (k, v) in extra {
+            creds.insert(k.to_owned(), v);
+        }
+        h.store
+            .link_account(NewAccount {
+                project_id: h.project.project.id.clone(),
+                end_user_id: user.clone(),
+                provider: provider.to_owned(),
+                environment: unicrm_server::Environment::Test,
+                credentials: CredentialPairs(creds),
+                field_mapping: Default::default(),
+            })
+            .await
+            .unwrap();
+        let path = format!("/api/v1/contact/1?provider={provider}&endUserId={user}");
+        let (s, b, _) = json(h.v1(Method::DELETE, &path).send().await.unwrap()).await;
+        assert_ne!(s, 200, "{provider}: {b}");
+        assert_eq!(
+            h.sandbox.sandbox.faults().len(),
+            1,
+            "{provider}: the sandbox's fault rules were reached: {b}"
+        );
+        let listed = format!("/api/v1/contact?provider={provider}&endUserId={user}&raw=true");
+        let (s, b, _) = json(h.v1(Method::GET, &listed).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{provider}: {b}");
+        assert!(!b.to_string().contains("_sandbox"), "{provider}: {b}");
+    }
+}
+
+#[tokio::test]
+async fn test_mode_can_be_turned_off() {
+    let h = common::start_with(unicrm_server::Config::default().test_mode(false)).await;
+    let (s, b, _) = json(
+        h.v1(Method::GET, &v1_path("contact", &fresh_user()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 401, "{b}");
+    assert!(
+        b["message"].as_str().unwrap().contains("test mode is off"),
+        "{b}"
+    );
+    // Nothing was linked for the refused key.
+    assert!(h
+        .store
+        .accounts(Some(&h.project.project.id))
+        .await
+        .unwrap()
+        .is_empty());
+    // The live key still works.
+    let (s, b, _) = json(
+        h.v1_with(&h.project.live_key.clone(), Method::GET, "/api/v1/accounts")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+}
+
+#[tokio::test]
+async fn control_characters_in_ids_are_a_400_naming_the_field() {
+    let h = start().await;
+    let (s, b, _) = json(
+        h.v1(
+            Method::GET,
+            &format!("/api/v1/contact?provider={P}&endUserId=user%00one"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["message"].as_str().unwrap().starts_with("endUserId:"),
+        "{b}"
+    );
+    let (s, b, _) = json(
+        h.v1(Method::POST, "/api/v1/accounts")
+            .json(&json!({"provider": P, "endUserId": "user\u{0}two"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["message"].as_str().unwrap().starts_with("endUserId:"),
+        "{b}"
+    );
+    let (s, b, _) = json(
+        h.unified(Method::GET, "/unified/crm/contacts", "acc%00")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    // `%00` in a header is three characters: an unknown account, not a 500.
+    assert_eq!(s, 404, "{b}");
+    assert!(h
+        .store
+        .accounts(Some(&h.project.project.id))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// Sends `method path` as written (HTTP clients normalise `%2e%2e` away; an attacker's does
+/// not) and answers the status and JSON body.
+async fn send_as_is(h: &common::Harness, method: &str, path: &str, auth: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = h.url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: {auth}\r\nconnection: close\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tcp.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").unwrap().1;
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, body)
+}
+
+#[tokio::test]
+async fn dot_segment_and_slash_ids_are_refused_for_every_connector() {
+    let h = start().await;
+    let user = fresh_user();
+    let bearer = format!("Bearer {}", h.project.test_key);
+    for provider in [
+        "hubspot",
+        "salesforce",
+        "pipedrive",
+        "zoho",
+        "attio",
+        "close",
+        P,
+    ] {
+        for id in ["%2e%2e", "%2E", "a%2Fb", "a%5Cb", "..%2Fcontacts"] {
+            let path = format!("/api/v1/contact/{id}?provider={provider}&endUserId={user}");
+            let (s, b) = send_as_is(&h, "GET", &path, &bearer).await;
+            assert_eq!(s, 400, "{provider} {id}: {b}");
+            assert!(b["message"].as_str().unwrap().starts_with("id:"), "{b}");
+        }
+    }
+    let acc = h.link_sandbox("hubspot", json!({})).await;
+    let basic = common::basic(&h.project.test_key);
+    let (s, b) = send_as_is(
+        &h,
+        "DELETE",
+        "/unified/crm/contacts/%2e%2e",
+        &format!("{basic}\r\nx-account-id: {acc}"),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+}
+
+#[tokio::test]
+async fn a_v1_405_says_method_not_allowed() {
+    let h = start().await;
+    let (s, b, _) = json(
+        h.v1(Method::PUT, &v1_path("contact", &fresh_user()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 405, "{b}");
+    assert_eq!(b["error"]["type"], "Method Not Allowed", "{b}");
+}

@@ -152,6 +152,7 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                         unicrm_registry::ids().join(", ")
                     );
                 }
+                unicrm_core::http::check_identifier("--end-user", &end_user)?;
                 if store.project(&project).await?.is_none() {
                     bail!("no project {project:?} (see `unicrm projects list`)");
                 }
@@ -170,6 +171,16 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                     }
                     let creds = CredentialPairs(creds);
                     unicrm_server::state::split_credentials(&creds)?;
+                    // The same host checks as `POST /api/v1/accounts`: a live account's URLs
+                    // must be on the provider's own domains.
+                    let connector = unicrm_registry::get(&provider)
+                        .context("the provider was checked above")?;
+                    unicrm_server::hosts::check_account_urls(
+                        &provider,
+                        connector.info().default_base_url,
+                        Environment::Live,
+                        &creds,
+                    )?;
                     NewAccount {
                         project_id: project,
                         end_user_id: end_user,
@@ -233,18 +244,27 @@ pub fn serve(
             println!("  test key: {}", p.test_key);
             println!("  live key: {}", p.live_key);
         }
-        // Test-mode accounts talk to the sandbox: the one given, or the emulators in-process.
+        // Test-mode accounts talk to the sandbox: the one given, or the emulators in-process;
+        // none at all when test mode is off.
         let (sandbox_url, _sandbox) = match sandbox_url {
-            Some(url) => (url, None),
+            _ if !config.test_mode => {
+                tracing::info!("test mode is off: sk_test_ keys are refused, no sandbox runs");
+                (None, None)
+            }
+            Some(url) => (Some(url), None),
             None => {
                 let running = unicrm_sandbox::spawn("127.0.0.1:0")
                     .await
                     .context("starting the in-process sandbox")?;
                 tracing::info!(url = %running.url(), "in-process sandbox for test-mode accounts");
-                (running.url(), Some(running))
+                (Some(running.url()), Some(running))
             }
         };
-        let gateway = Gateway::new(store, config.sandbox_url(sandbox_url));
+        let config = match sandbox_url {
+            Some(url) => config.sandbox_url(url),
+            None => config,
+        };
+        let gateway = Gateway::new(store, config);
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

@@ -84,6 +84,9 @@ enum Command {
         /// holds across every gateway process sharing one PostgreSQL.
         #[arg(long, env = "UNICRM_SHARED_RATE_LIMIT")]
         shared_rate_limit: bool,
+        /// Refuse test-mode (sk_test_) keys and run no sandbox: for production gateways.
+        #[arg(long, env = "UNICRM_NO_TEST_MODE", conflicts_with = "sandbox_url")]
+        no_test_mode: bool,
     },
     /// Create and list projects (each owns a live and a test key).
     Projects {
@@ -153,13 +156,15 @@ fn main() -> anyhow::Result<()> {
             sandbox_url,
             provider_timeout,
             shared_rate_limit,
+            no_test_mode,
         } => gateway::serve(
             &cli.database_url,
             bind,
             sandbox_url,
             unicrm_server::Config::default()
                 .provider_timeout(provider_timeout)
-                .shared_rate_limit(shared_rate_limit),
+                .shared_rate_limit(shared_rate_limit)
+                .test_mode(!no_test_mode),
         ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),

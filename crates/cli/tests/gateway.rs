@@ -153,6 +153,50 @@ fn projects_and_accounts_commands() {
         assert_ne!(code, 0);
         assert!(err.contains("credentials.pasword"), "{err}");
     }
+    // The same host checks as the API: a live account's URLs stay on the provider's domains,
+    // and ids carry no control characters.
+    for (provider, credential) in [
+        ("hubspot", "base_url=http://127.0.0.1:9"),
+        ("salesforce", "instance_url=http://169.254.169.254/latest"),
+        ("pipedrive", "setting.token_url=https://evil.example/token"),
+    ] {
+        let (code, _, err) = unicrm(
+            &dir,
+            &[
+                "accounts",
+                "link",
+                "--project",
+                id,
+                "--provider",
+                provider,
+                "--end-user",
+                "u3",
+                "--credential",
+                "access_token=t",
+                "--credential",
+                credential,
+            ],
+        );
+        assert_ne!(code, 0, "{provider} {credential}");
+        let key = credential.split('=').next().unwrap();
+        assert!(err.contains(&format!("credentials.{key}")), "{err}");
+    }
+    let (code, _, err) = unicrm(
+        &dir,
+        &[
+            "accounts",
+            "link",
+            "--project",
+            id,
+            "--provider",
+            "hubspot",
+            "--end-user",
+            "u\u{1}4",
+            "--sandbox",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("--end-user"), "{err}");
     // --database-url points elsewhere.
     let other = format!("sqlite://{}?mode=rwc", dir.join("other.db").display());
     let (code, out, _) = unicrm(

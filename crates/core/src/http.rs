@@ -309,7 +309,11 @@ impl Context {
             provider: provider.to_owned(),
             message,
         };
+        check_no_dot_segments(&req.url).map_err(Attempt::Failed)?;
         let uri = request_uri(req).map_err(|e| Attempt::Failed(transport(e)))?;
+        if self.sandbox {
+            check_sandbox_pin(&self.base_url, &uri).map_err(Attempt::Failed)?;
+        }
         // The body as recorded: built only when calls are recorded.
         let recording = self.recorder.is_some();
         let (body, content_type, recorded_body) = match &req.body {
@@ -401,6 +405,14 @@ impl Context {
         if let Some(rec) = &self.recorder {
             rec.push(self.raw_call(req, &uri.to_string(), recorded_body, status, &body));
         }
+        // A provider that echoes what it was sent (a token in an error message) must not put a
+        // secret into the error the caller sees: error bodies are scrubbed as `raw` is. 2xx
+        // bodies are left alone (a token endpoint's answer *is* the new secret).
+        let body = if (200..300).contains(&status) {
+            body
+        } else {
+            scrub_body(body, &self.credentials.secrets())
+        };
         Ok(ProviderResponse {
             provider,
             status,
@@ -486,6 +498,121 @@ impl Context {
         } else {
             Err(parse_error(resp.status, &resp.headers, &resp.body))
         }
+    }
+}
+
+/// `body` with every secret of `secrets` replaced (see [`scrub`]); the same bytes when none
+/// occurs. Only non-UTF-8 bodies that contain a secret lose their invalid bytes (lossy decoding).
+fn scrub_body(body: Bytes, secrets: &[&str]) -> Bytes {
+    let hit = secrets
+        .iter()
+        .any(|s| s.len() >= 4 && body.windows(s.len()).any(|w| w == s.as_bytes()));
+    if !hit {
+        return body;
+    }
+    let text = String::from_utf8_lossy(&body);
+    Bytes::from(scrub(&text, secrets))
+}
+
+/// Checks an identifier a caller sent (an end-user id, an account id, a query value that is
+/// stored or looked up): not empty, and no control characters (a NUL byte is refused by
+/// PostgreSQL, and no id needs one). `field` names it in the error.
+pub fn check_identifier(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a record id before any connector puts it into a provider URL: an identifier (see
+/// [`check_identifier`]) that is not `.` or `..` and holds no `/`, `\`, `?` or `#`, so it stays
+/// one path segment and names one record. One check for every connector.
+pub fn check_record_id(field: &str, id: &str) -> Result<()> {
+    check_identifier(field, id)?;
+    let decoded = id.replace("%2e", ".").replace("%2E", ".");
+    if decoded == "." || decoded == ".." {
+        return Err(Error::invalid(field, "`.` and `..` are not record ids"));
+    }
+    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | '?' | '#')) {
+        return Err(Error::invalid(
+            field,
+            format!("a record id must not contain {c:?}"),
+        ));
+    }
+    if id.to_ascii_lowercase().contains("%2f") || id.to_ascii_lowercase().contains("%5c") {
+        return Err(Error::invalid(
+            field,
+            "a record id must not contain an encoded slash",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a URL whose path holds a `.` or `..` segment (also percent-encoded, or split by
+/// `\`): an id such as `..` would otherwise be normalised into the parent path by the HTTP
+/// stack or the provider, so a call on one record could reach another endpoint. No CRM API uses
+/// such segments.
+pub fn check_no_dot_segments(url: &str) -> Result<()> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme
+        .find(['/', '\\'])
+        .map_or("", |i| &after_scheme[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    for segment in path.split(['/', '\\']) {
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        if decoded == "." || decoded == ".." {
+            return Err(Error::invalid(
+                "id",
+                format!(
+                    "a path segment {segment:?} is refused: ids must not be `.` or `..` (the call would reach another endpoint)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A sandbox (test-mode) account's calls go to its sandbox emulator and nowhere else: same
+/// scheme, host and port as `base_url`, and a path under `base_url`'s path (`/hubspot/…`), so
+/// no credential or setting can send them to another host, another provider's emulator or the
+/// sandbox's control endpoints (`/_sandbox/…`). Pinned here, where every request is sent.
+pub fn check_sandbox_pin(base_url: &str, uri: &http::Uri) -> Result<()> {
+    let refused = || {
+        Error::Forbidden {
+        message: format!(
+            "a test-mode account only calls its sandbox ({base_url}); a call to {}://{}{} is refused",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map(|a| a.as_str()).unwrap_or_default(),
+            uri.path()
+        ),
+        provider: None,
+    }
+    };
+    let base = http::Uri::try_from(base_url).map_err(|_| refused())?;
+    let same_origin = base.scheme() == uri.scheme()
+        && base
+            .authority()
+            .zip(uri.authority())
+            .is_some_and(|(a, b)| a.as_str().eq_ignore_ascii_case(b.as_str()));
+    let prefix = base.path().trim_end_matches('/');
+    let path = uri.path();
+    let under = path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if same_origin && (prefix.is_empty() || under) && !path.starts_with("/_sandbox") {
+        Ok(())
+    } else {
+        Err(refused())
     }
 }
 
@@ -588,5 +715,95 @@ mod retry_after_tests {
         );
         assert_eq!(retry_after_value("soon", now), None);
         assert_eq!(retry_after_value("-1", now), None);
+    }
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::*;
+
+    fn uri(s: &str) -> http::Uri {
+        http::Uri::try_from(s).unwrap()
+    }
+
+    #[test]
+    fn sandbox_calls_stay_under_the_sandbox_base() {
+        let base = "http://127.0.0.1:4010/zoho";
+        for ok in [
+            "http://127.0.0.1:4010/zoho/crm/v8/Contacts",
+            "http://127.0.0.1:4010/zoho/oauth/v2/token?x=1",
+            "http://127.0.0.1:4010/zoho",
+        ] {
+            check_sandbox_pin(base, &uri(ok)).unwrap();
+        }
+        for bad in [
+            "http://127.0.0.1:4010/_sandbox/faults",
+            "http://127.0.0.1:4010/hubspot/crm/v3/objects/contacts",
+            "http://127.0.0.1:4010/zohox/crm",
+            "http://127.0.0.1:4011/zoho/crm",
+            "http://169.254.169.254/zoho/latest",
+            "https://127.0.0.1:4010/zoho/crm",
+            "http://[::1]:22/zoho",
+            "http://127.0.0.1:4010/zoho%2F..%2F_sandbox/faults",
+        ] {
+            let e = check_sandbox_pin(base, &uri(bad)).expect_err(bad);
+            assert_eq!(e.http_status(), 403, "{bad}");
+        }
+        // A sandbox at its root still keeps its control endpoints out of reach.
+        check_sandbox_pin("http://127.0.0.1:4010", &uri("http://127.0.0.1:4010/x")).unwrap();
+        assert!(check_sandbox_pin(
+            "http://127.0.0.1:4010",
+            &uri("http://127.0.0.1:4010/_sandbox/faults")
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        for bad in [
+            "https://api.hubapi.com/crm/v3/objects/contacts/..",
+            "https://api.hubapi.com/crm/v3/objects/contacts/.",
+            "https://api.hubapi.com/crm/v3/objects/contacts/%2e%2E?archived=false",
+            "https://api.hubapi.com/crm/v3/objects/contacts/..\\x",
+            "http://127.0.0.1:4010/hubspot/../_sandbox/faults",
+        ] {
+            let e = check_no_dot_segments(bad).expect_err(bad);
+            assert_eq!(e.http_status(), 400, "{bad}");
+        }
+        for ok in [
+            "https://api.hubapi.com/crm/v3/objects/contacts/123",
+            "https://api.hubapi.com/crm/v3/objects/contacts/a.b?x=..",
+            "https://api.hubapi.com/crm/v3/objects/contacts/...",
+            "https://api.hubapi.com",
+        ] {
+            check_no_dot_segments(ok).unwrap();
+        }
+    }
+
+    #[test]
+    fn record_ids_stay_one_segment() {
+        for ok in ["123", "0035g00000XyZab", "rec_1.2", "a-b_c:d", "..."] {
+            check_record_id("id", ok).unwrap();
+        }
+        for bad in [
+            "", " ", ".", "..", "%2e%2e", "a/b", "a\\b", "a?b", "a#b", "a%2Fb", "a\u{0}b",
+        ] {
+            let e = check_record_id("id", bad).expect_err(bad);
+            assert!(e.to_string().starts_with("id:"), "{e}");
+        }
+        let e = check_identifier("endUserId", "user\u{0}1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "endUserId: must not contain control characters (found U+0000)"
+        );
+    }
+
+    #[test]
+    fn error_bodies_lose_echoed_secrets() {
+        let body = Bytes::from_static(br#"{"message":"token sk-secret-123 is invalid"}"#);
+        let out = scrub_body(body, &["sk-secret-123"]);
+        assert_eq!(&out[..], br#"{"message":"token [redacted] is invalid"}"#);
+        let clean = Bytes::from_static(b"nothing here");
+        assert_eq!(scrub_body(clean.clone(), &["sk-secret-123"]), clean);
     }
 }

@@ -180,3 +180,57 @@ async fn rate_limiter_spaces_calls() {
     );
     assert_eq!(hits.0.load(Ordering::SeqCst), 10);
 }
+
+/// A provider that echoes the credentials it got in its error answer.
+async fn echo_auth(headers: HeaderMap) -> (StatusCode, String) {
+    let got = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        StatusCode::UNAUTHORIZED,
+        json!({"message": format!("token rejected: {got}")}).to_string(),
+    )
+}
+
+#[tokio::test]
+async fn an_error_answer_that_echoes_the_token_reaches_no_caller_with_it() {
+    let app = Router::new().route("/echo", get(echo_auth));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = format!("http://{addr}");
+    let c = cx(&base);
+    let resp = c
+        .send(ProviderRequest::get("test", c.url("/echo")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 401);
+    let body = String::from_utf8(resp.body.to_vec()).unwrap();
+    assert!(!body.contains("secret-token-123"), "{body}");
+    assert!(body.contains("token rejected: Bearer [redacted]"), "{body}");
+}
+
+/// What a sandbox account's context may reach: only its own emulator's paths.
+#[tokio::test]
+async fn a_sandbox_context_calls_nothing_outside_its_base() {
+    let hits = Hits::default();
+    let base = serve(hits.clone()).await;
+    let c = Context::new(format!("{base}/emulator"), Credentials::bearer("t-1234"))
+        .sandboxed(true)
+        .with_retry(RetryPolicy::new(1, Duration::from_millis(1)));
+    for url in [
+        format!("{base}/flaky"),
+        format!("{base}/_sandbox/faults"),
+        format!("{base}/emulator/../flaky"),
+        "http://169.254.169.254/emulator/latest".to_owned(),
+    ] {
+        let e = c
+            .send(ProviderRequest::get("test", url.clone()))
+            .await
+            .expect_err(&url);
+        assert!(matches!(e.http_status(), 400 | 403), "{url}: {e}");
+    }
+    assert_eq!(hits.0.load(Ordering::SeqCst), 0, "nothing was sent");
+}

@@ -97,11 +97,9 @@ fn check_credentials(
 ) -> Result<(), ApiError> {
     let pairs = CredentialPairs(c.clone());
     split_credentials(&pairs).map_err(|e| ApiError::new(D, e))?;
-    if env == Environment::Live {
-        let connector = gw.connector(D, "provider", provider)?;
-        crate::hosts::check_live_urls(provider, connector.info().default_base_url, &pairs)
-            .map_err(|e| ApiError::new(D, e))?;
-    }
+    let connector = gw.connector(D, "provider", provider)?;
+    crate::hosts::check_account_urls(provider, connector.info().default_base_url, env, &pairs)
+        .map_err(|e| ApiError::new(D, e))?;
     Ok(())
 }
 
@@ -118,9 +116,7 @@ pub async fn create(
         let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
         let b: LinkBody = dialect::parse_json(&bytes).map_err(|e| ApiError::new(D, e))?;
         gw.connector(D, "provider", &b.provider)?;
-        if b.end_user_id.trim().is_empty() {
-            return Err(ApiError::invalid(D, "endUserId", "must not be empty"));
-        }
+        request::identifier(D, "endUserId", &b.end_user_id)?;
         let mapping = b.field_mapping.unwrap_or_default();
         check_mapping(&mapping)?;
         let new = match (caller.env, b.credentials) {
@@ -207,6 +203,7 @@ pub async fn get(
 ) -> Response {
     async {
         let caller = caller(&gw, &headers).await?;
+        request::identifier(D, "id", &id)?;
         let entry = gw.account_by_id(D, &caller, &id).await?;
         Ok(Json(v1::envelope(200, render(&entry.account))).into_response())
     }
@@ -223,6 +220,7 @@ pub async fn update(
 ) -> Response {
     async {
         let caller = caller(&gw, &headers).await?;
+        request::identifier(D, "id", &id)?;
         // Visibility first: another project's or environment's account is "not found".
         let existing = gw.account_by_id(D, &caller, &id).await?;
         let bytes = request::read_body(D, &headers, body, gw.config().body_limit).await?;
@@ -266,6 +264,7 @@ pub async fn delete(
 ) -> Response {
     async {
         let caller = caller(&gw, &headers).await?;
+        request::identifier(D, "id", &id)?;
         gw.account_by_id(D, &caller, &id).await?;
         let deleted = gw
             .store()

@@ -42,6 +42,16 @@ pub fn api_key(dialect: Dialect, headers: &HeaderMap) -> Result<String, ApiError
     ))
 }
 
+/// [`unicrm_core::http::check_identifier`] in `dialect`'s envelope.
+pub fn identifier(dialect: Dialect, field: &str, value: &str) -> Result<(), ApiError> {
+    unicrm_core::http::check_identifier(field, value).map_err(|e| ApiError::new(dialect, e))
+}
+
+/// [`unicrm_core::http::check_record_id`] in `dialect`'s envelope.
+pub fn record_id(dialect: Dialect, field: &str, id: &str) -> Result<(), ApiError> {
+    unicrm_core::http::check_record_id(field, id).map_err(|e| ApiError::new(dialect, e))
+}
+
 /// Query parameters, consumed one by one; whatever is left over is an unknown parameter.
 pub struct Query {
     dialect: Dialect,

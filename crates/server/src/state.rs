@@ -131,6 +131,10 @@ pub struct Config {
     /// the quota holds across every gateway process on one PostgreSQL. One store round trip
     /// per call; off by default (one process needs only its in-memory token buckets).
     pub shared_rate_limit: bool,
+    /// Whether test-mode (`sk_test_`) keys are served. Off (`serve --no-test-mode`,
+    /// `UNICRM_NO_TEST_MODE=1`) in production: every test key is then refused with a 401 and no
+    /// sandbox is needed.
+    pub test_mode: bool,
 }
 
 impl Default for Config {
@@ -145,6 +149,7 @@ impl Default for Config {
                 .max_total(Duration::from_secs(5)),
             sandbox_rate_limit: None,
             shared_rate_limit: false,
+            test_mode: true,
         }
     }
 }
@@ -183,6 +188,12 @@ impl Config {
     /// Counts each account's calls in the store too (the quota holds across processes).
     pub fn shared_rate_limit(mut self, on: bool) -> Self {
         self.shared_rate_limit = on;
+        self
+    }
+
+    /// Serves test-mode keys (`true`, the default) or refuses them (`false`, production).
+    pub fn test_mode(mut self, on: bool) -> Self {
+        self.test_mode = on;
         self
     }
 
@@ -287,6 +298,17 @@ impl Gateway {
 
     /// Authenticates an API key (cached).
     pub async fn authenticate(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
+        let caller = self.authenticate_any(dialect, key).await?;
+        if caller.env == Environment::Test && !self.inner.config.test_mode {
+            return Err(ApiError::unauthorized(
+                dialect,
+                "test mode is off on this gateway (serve --no-test-mode): use the project's sk_live_ key",
+            ));
+        }
+        Ok(caller)
+    }
+
+    async fn authenticate_any(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
         let hash = crypto::hash_key(key);
         if let Ok(map) = self.inner.caches.keys.read() {
             if let Some((p, env, at)) = map.get(&hash) {
@@ -527,7 +549,13 @@ impl Gateway {
                     .unwrap_or_else(|| connector.info().default_base_url.to_owned())
             }
         };
-        let mut cx = Context::with_client(base, entry.credentials.clone(), self.inner.http.clone())
+        let mut credentials = entry.credentials.clone();
+        let test = a.environment == Environment::Test;
+        if test {
+            // A test account's calls go to the sandbox only: no stored host may redirect them.
+            credentials.instance_url = None;
+        }
+        let mut cx = Context::with_client(base, credentials, self.inner.http.clone())
             .with_owner_cache(entry.owners.clone())
             .sandboxed(a.environment == Environment::Test)
             .with_timeout(self.inner.config.provider_timeout)
@@ -536,6 +564,9 @@ impl Gateway {
             cx = cx.with_limiter(l);
         }
         for (k, v) in &entry.settings {
+            if test && (crate::hosts::is_url_key(&format!("setting.{k}")) || v.contains("://")) {
+                continue;
+            }
             cx = cx.with_setting(k, v);
         }
         if let Some(r) = recorder {
@@ -637,6 +668,12 @@ impl Gateway {
             None => account.credentials.clone(),
         };
         let fresh = match target.connector.refresh_credentials(&cx).await {
+            // A test account's refresh answer may not choose a host (`instance_url`,
+            // `api_domain`): its calls go to the sandbox only.
+            Ok(mut f) if account.environment == Environment::Test => {
+                f.instance_url = None;
+                f
+            }
             Ok(f) => f,
             Err(e) if matches!(e.http_status(), 400 | 401 | 403 | 422) => {
                 tracing::warn!(account = %account.id, provider = %account.provider, "the provider refused the refresh token");

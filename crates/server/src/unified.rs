@@ -49,6 +49,7 @@ async fn caller_and_account(
                 "required header is missing: the id of a linked account",
             )
         })?;
+    request::identifier(D, "x-account-id", account_id)?;
     let entry = gw.account_by_id(D, &caller, account_id).await?;
     let target = gw.target(D, entry)?;
     Ok((caller, target))
@@ -131,6 +132,9 @@ async fn call(
 ) -> Result<Response, ApiError> {
     let (caller, target) = caller_and_account(&gw, &headers).await?;
     let resource = resource(&res)?;
+    if let Some(id) = &id {
+        request::record_id(D, "id", id)?;
+    }
     let path = match &id {
         Some(id) => format!("/unified/crm/{res}/{id}"),
         None => format!("/unified/crm/{res}"),

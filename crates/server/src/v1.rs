@@ -76,6 +76,10 @@ async fn call(
     let mut q = Query::parse(D, raw_query.as_deref())?;
     let provider = q.required("provider")?;
     let end_user = q.required("endUserId")?;
+    request::identifier(D, "endUserId", &end_user)?;
+    if let Some(id) = &id {
+        request::record_id(D, "id", id)?;
+    }
     let raw = q.bool("raw")?;
     // An unknown provider is refused before anything is linked.
     gw.connector(D, "provider", &provider)?;

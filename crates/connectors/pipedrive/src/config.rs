@@ -65,6 +65,26 @@ pub fn check_base_url(base_url: &str, sandbox: bool) -> Result<()> {
     Ok(())
 }
 
+/// Checks a `token_url` setting: `https` on a Pipedrive host (`oauth.pipedrive.com`), without
+/// credentials in the URL, so a refresh token is never sent anywhere else.
+pub fn check_token_url(raw: &str) -> Result<String> {
+    let field = "settings.token_url";
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| Error::invalid(field, format!("not a URL: {e}")))?;
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let pipedrive = host == "pipedrive.com" || host.ends_with(".pipedrive.com");
+    if url.scheme() != "https" || !pipedrive {
+        return Err(Error::invalid(
+            field,
+            format!("{raw} is not a Pipedrive OAuth URL ({OAUTH_TOKEN_URL})"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(field, "must not carry credentials"));
+    }
+    Ok(url.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1139,8 +1139,10 @@ impl Connector for Pipedrive {
             });
         };
         let token_url = match cx.setting("token_url") {
-            Some(u) => u.to_owned(),
-            None if cx.sandbox => cx.url("/oauth/token"),
+            // The emulator serves the token endpoint under the base URL; a sandbox account's
+            // settings never choose another host.
+            _ if cx.sandbox => cx.url("/oauth/token"),
+            Some(u) => config::check_token_url(u)?,
             None => config::OAUTH_TOKEN_URL.to_owned(),
         };
         let token = client::refresh_token(

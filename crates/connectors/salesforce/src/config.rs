@@ -71,10 +71,9 @@ impl Settings {
         };
         let instance_url = instance_url(cx)?;
         let login_url = if cx.sandbox {
-            // The emulator serves the token endpoint itself.
-            cx.setting("login_url")
-                .map(str::to_owned)
-                .unwrap_or_else(|| instance_url.clone())
+            // The emulator serves the token endpoint itself; a sandbox account's settings never
+            // choose another host.
+            instance_url.clone()
         } else {
             let login = cx.setting("login_url").unwrap_or(DEFAULT_LOGIN_URL);
             check_salesforce_url("settings.login_url", login)?

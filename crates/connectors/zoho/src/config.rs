@@ -64,9 +64,9 @@ impl Settings {
     pub fn from_context(cx: &Context) -> Result<Settings> {
         let api_domain = api_domain(cx)?;
         let accounts_url = match (cx.setting("accounts_url"), cx.sandbox) {
-            // The emulator serves the token endpoint itself, under the same base URL.
-            (Some(url), true) => url.trim_end_matches('/').to_owned(),
-            (None, true) => api_domain.clone(),
+            // The emulator serves the token endpoint itself, under the same base URL; a sandbox
+            // account's settings never choose another host.
+            (_, true) => api_domain.clone(),
             (Some(url), false) => check_accounts_url("settings.accounts_url", url)?,
             (None, false) => accounts_url_of(&api_domain)?,
         };
@@ -97,12 +97,9 @@ impl Settings {
 /// context's base URL. Outside sandbox accounts it must be an `https` Zoho API host.
 pub fn api_domain(cx: &Context) -> Result<String> {
     if cx.sandbox {
-        let raw = cx
-            .credentials
-            .instance_url
-            .as_deref()
-            .unwrap_or(cx.base_url.as_str());
-        return Ok(raw.trim_end_matches('/').to_owned());
+        // A sandbox account talks to the emulator at the base URL, whatever its credentials say
+        // (an `api_domain` from a token answer included).
+        return Ok(cx.base_url.trim_end_matches('/').to_owned());
     }
     let (field, raw) = match cx.credentials.instance_url.as_deref() {
         Some(url) => ("credentials.instance_url", url),

@@ -786,7 +786,11 @@ pub fn status_message(status: u16) -> &'static str {
         501 => "Not Implemented",
         502 => "Bad Gateway",
         504 => "Gateway Timeout",
-        _ => "Internal Server Error",
+        // Every other status by its standard reason phrase (405 "Method Not Allowed" …).
+        other => http::StatusCode::from_u16(other)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Internal Server Error"),
     }
 }
 
