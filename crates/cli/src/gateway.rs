@@ -176,8 +176,7 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                     let connector = unicrm_registry::get(&provider)
                         .context("the provider was checked above")?;
                     unicrm_server::hosts::check_account_urls(
-                        &provider,
-                        connector.info().default_base_url,
+                        connector.info(),
                         Environment::Live,
                         &creds,
                     )?;

@@ -52,6 +52,10 @@ pub struct ConnectorInfo {
     /// The provider's published per-account quota: at most `.0` calls per `.1`. `None` when the
     /// provider publishes none (the gateway then does not throttle itself).
     pub rate_limit: Option<(u32, std::time::Duration)>,
+    /// The domains a live account's calls may go to (`hubapi.com`, `zohoapis.eu` …): a host
+    /// matches a domain it is or ends with `.` + it. Empty: only the exact host of
+    /// `default_base_url`. Checked by [`crate::raw::hosts`] for the connector and the gateway.
+    pub api_domains: &'static [&'static str],
 }
 
 impl ConnectorInfo {
@@ -70,7 +74,14 @@ impl ConnectorInfo {
             auth,
             default_base_url,
             rate_limit: None,
+            api_domains: &[],
         }
+    }
+
+    /// Declares the provider's API domains (see [`ConnectorInfo::api_domains`]).
+    pub const fn with_api_domains(mut self, domains: &'static [&'static str]) -> Self {
+        self.api_domains = domains;
+        self
     }
 
     /// Declares the provider's published per-account quota: `calls` per `per`.

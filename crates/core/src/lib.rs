@@ -15,6 +15,7 @@ pub mod export;
 pub mod http;
 pub mod limit;
 pub mod model;
+pub mod raw;
 pub mod registry;
 pub mod transport;
 

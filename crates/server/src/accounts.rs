@@ -98,7 +98,7 @@ fn check_credentials(
     let pairs = CredentialPairs(c.clone());
     split_credentials(&pairs).map_err(|e| ApiError::new(D, e))?;
     let connector = gw.connector(D, "provider", provider)?;
-    crate::hosts::check_account_urls(provider, connector.info().default_base_url, env, &pairs)
+    crate::hosts::check_account_urls(connector.info(), env, &pairs)
         .map_err(|e| ApiError::new(D, e))?;
     Ok(())
 }

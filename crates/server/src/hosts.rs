@@ -6,56 +6,7 @@
 //! the sandbox where each request is sent (`unicrm_core::http::check_sandbox_pin`).
 
 use crate::store::CredentialPairs;
-use unicrm_core::{Error, Result};
-
-/// The domains of `provider`'s API: the registrable domain of its default base URL, plus the
-/// provider's other published API domains.
-pub fn provider_domains(provider: &str, default_base_url: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(host) = url::Url::parse(default_base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-    {
-        let labels: Vec<&str> = host.split('.').collect();
-        let n = labels.len();
-        out.push(if n >= 2 {
-            labels[n - 2..].join(".")
-        } else {
-            host.clone()
-        });
-    }
-    let extra: &[&str] = match provider {
-        // Instances are `*.my.salesforce.com`; Experience Cloud sites `*.force.com`.
-        "salesforce" => &["salesforce.com", "force.com"],
-        "hubspot" => &["hubapi.com", "hubspot.com"],
-        // Zoho's data centres: https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html
-        "zoho" => &[
-            "zohoapis.com",
-            "zohoapis.eu",
-            "zohoapis.in",
-            "zohoapis.com.au",
-            "zohoapis.jp",
-            "zohoapis.ca",
-            "zohoapis.sa",
-            "zohoapis.com.cn",
-            "zoho.com",
-            "zoho.eu",
-            "zoho.in",
-            "zoho.com.au",
-            "zoho.jp",
-            "zohocloud.ca",
-            "zoho.sa",
-            "zoho.com.cn",
-        ],
-        _ => &[],
-    };
-    for d in extra {
-        if !out.iter().any(|o| o == d) {
-            out.push((*d).to_owned());
-        }
-    }
-    out
-}
+use unicrm_core::{ConnectorInfo, Error, Result};
 
 /// Whether `key` of a credential pair holds a URL or host the gateway would call
 /// (`base_url`, `instance_url`, `setting.*_url`, `setting.*_domain`, `setting.*_host`).
@@ -71,13 +22,12 @@ pub fn is_url_key(key: &str) -> bool {
 /// none at all — it always calls the configured sandbox, so a URL there could only point the
 /// gateway somewhere else. Every refusal is a 400 naming the pair.
 pub fn check_account_urls(
-    provider: &str,
-    default_base_url: &str,
+    info: &ConnectorInfo,
     env: crate::crypto::Environment,
     pairs: &CredentialPairs,
 ) -> Result<()> {
     match env {
-        crate::crypto::Environment::Live => check_live_urls(provider, default_base_url, pairs),
+        crate::crypto::Environment::Live => check_live_urls(info, pairs),
         crate::crypto::Environment::Test => {
             for (k, v) in &pairs.0 {
                 if is_url_key(k) || v.contains("://") {
@@ -92,35 +42,12 @@ pub fn check_account_urls(
     }
 }
 
-/// Checks every URL-valued pair of a live account of `provider`.
-pub fn check_live_urls(
-    provider: &str,
-    default_base_url: &str,
-    pairs: &CredentialPairs,
-) -> Result<()> {
-    let domains = provider_domains(provider, default_base_url);
+/// Checks every URL-valued pair of a live account of `info`'s provider: `https` on one of the
+/// API domains the connector declares ([`unicrm_core::raw::hosts`]), no credentials in the URL.
+pub fn check_live_urls(info: &ConnectorInfo, pairs: &CredentialPairs) -> Result<()> {
     for (k, v) in &pairs.0 {
-        if !is_url_key(k) {
-            continue;
-        }
-        let field = format!("credentials.{k}");
-        let url = url::Url::parse(v.trim())
-            .map_err(|e| Error::invalid(&field, format!("not a URL: {e}")))?;
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let ok_host = domains
-            .iter()
-            .any(|d| host == *d || host.ends_with(&format!(".{d}")));
-        if url.scheme() != "https" || !ok_host {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "a live {provider} account may only call https://…{}; {v:?} is refused (other hosts are only for test-mode sandbox accounts)",
-                    domains.join(", https://…")
-                ),
-            ));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::invalid(field, "must not carry credentials"));
+        if is_url_key(k) {
+            unicrm_core::raw::hosts::check_url(info, &format!("credentials.{k}"), v)?;
         }
     }
     Ok(())
@@ -135,14 +62,18 @@ mod tests {
         CredentialPairs(BTreeMap::from([(k.to_owned(), v.to_owned())]))
     }
 
+    fn info(id: &str) -> &'static ConnectorInfo {
+        unicrm_registry::get(id).expect(id).info()
+    }
+
     #[test]
     fn provider_hosts_pass_others_are_refused() {
-        let sf = "https://login.salesforce.com";
+        let sf = info("salesforce");
         for ok in [
             "https://acme.my.salesforce.com",
             "https://acme.lightning.force.com",
         ] {
-            check_live_urls("salesforce", sf, &pairs("instance_url", ok)).unwrap();
+            check_live_urls(sf, &pairs("instance_url", ok)).unwrap();
         }
         for bad in [
             "http://127.0.0.1:4010",
@@ -152,32 +83,34 @@ mod tests {
             "https://169.254.169.254/latest",
             "https://user:pw@acme.my.salesforce.com",
         ] {
-            let e = check_live_urls("salesforce", sf, &pairs("instance_url", bad)).unwrap_err();
+            let e = check_live_urls(sf, &pairs("instance_url", bad)).unwrap_err();
             assert_eq!(e.http_status(), 400, "{bad}");
         }
-        let hs = "https://api.hubapi.com";
-        check_live_urls("hubspot", hs, &pairs("base_url", "https://api.hubapi.com")).unwrap();
-        assert!(check_live_urls("hubspot", hs, &pairs("base_url", "https://localhost")).is_err());
+        let hs = info("hubspot");
+        check_live_urls(hs, &pairs("base_url", "https://api.hubapi.com")).unwrap();
+        assert!(check_live_urls(hs, &pairs("base_url", "https://localhost")).is_err());
         assert!(check_live_urls(
-            "pipedrive",
-            "https://api.pipedrive.com",
+            info("pipedrive"),
             &pairs("setting.token_url", "http://10.0.0.1/token")
         )
         .is_err());
         // Not a URL key: untouched.
-        check_live_urls("hubspot", hs, &pairs("access_token", "http://x")).unwrap();
-        // Zoho's api_domain setting is a host too.
-        assert!(check_live_urls(
-            "zoho",
-            "https://www.zohoapis.com",
-            &pairs("setting.api_domain", "http://127.0.0.1:22")
-        )
-        .is_err());
+        check_live_urls(hs, &pairs("access_token", "http://x")).unwrap();
+        // Zoho's api_domain setting is a host too; Zoho's multi-label data centres are exact.
+        let zoho = info("zoho");
+        assert!(
+            check_live_urls(zoho, &pairs("setting.api_domain", "http://127.0.0.1:22")).is_err()
+        );
+        check_live_urls(zoho, &pairs("instance_url", "https://www.zohoapis.com.au")).unwrap();
+        assert!(check_live_urls(zoho, &pairs("instance_url", "https://evil.com.au")).is_err());
+        // The gateway and the Close connector agree on Close's hosts.
+        check_live_urls(info("close"), &pairs("base_url", "https://api.close.io")).unwrap();
     }
 
     #[test]
     fn test_accounts_carry_no_urls() {
         use crate::crypto::Environment::Test;
+        let zoho = info("zoho");
         for (k, v) in [
             ("instance_url", "http://127.0.0.1:4010/_sandbox/faults#"),
             ("base_url", "http://169.254.169.254/latest"),
@@ -187,27 +120,14 @@ mod tests {
             ("setting.token_url", "http://127.0.0.1:1/token"),
             ("setting.whatever", "gopher://127.0.0.1:70/"),
         ] {
-            let e = check_account_urls("zoho", "https://www.zohoapis.com", Test, &pairs(k, v))
-                .expect_err(k);
+            let e = check_account_urls(zoho, Test, &pairs(k, v)).expect_err(k);
             assert_eq!(e.http_status(), 400, "{k}");
             assert!(
                 e.to_string().starts_with(&format!("credentials.{k}:")),
                 "{e}"
             );
         }
-        check_account_urls(
-            "zoho",
-            "https://www.zohoapis.com",
-            Test,
-            &pairs("access_token", "t"),
-        )
-        .unwrap();
-        check_account_urls(
-            "zoho",
-            "https://www.zohoapis.com",
-            Test,
-            &pairs("setting.company_account", "link_only"),
-        )
-        .unwrap();
+        check_account_urls(zoho, Test, &pairs("access_token", "t")).unwrap();
+        check_account_urls(zoho, Test, &pairs("setting.company_account", "link_only")).unwrap();
     }
 }

@@ -538,11 +538,7 @@ impl Gateway {
             },
             Environment::Live => {
                 // Accounts linked before the check existed are checked on use too.
-                crate::hosts::check_live_urls(
-                    &a.provider,
-                    connector.info().default_base_url,
-                    &a.credentials,
-                )?;
+                crate::hosts::check_live_urls(connector.info(), &a.credentials)?;
                 entry
                     .base_url
                     .clone()

@@ -1,7 +1,7 @@
 //! Static configuration of the Attio connector. Secrets never live here: they come from the
 //! `Context` of each call.
 
-use unicrm_core::{Error, Result};
+use unicrm_core::Result;
 
 /// Connector id (registry key, URL segment, cargo feature).
 pub const ID: &str = "attio";
@@ -37,19 +37,12 @@ pub const MAX_FILTER_PAGES: usize = 10;
 /// Refuses a base URL outside Attio's API host unless the account is a sandbox account, so a
 /// linked account's token is only ever sent to Attio (or to the emulator in test mode).
 pub fn check_base_url(base_url: &str, sandbox: bool) -> Result<()> {
-    if sandbox {
-        return Ok(());
-    }
-    let url = url::Url::parse(base_url)
-        .map_err(|e| Error::invalid("base_url", format!("not a URL: {e}")))?;
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    if url.scheme() != "https" || !(host == "attio.com" || host.ends_with(".attio.com")) {
-        return Err(Error::invalid(
-            "base_url",
-            format!("{base_url} is not an Attio API URL ({DEFAULT_BASE_URL}); other hosts need a sandbox account"),
-        ));
-    }
-    Ok(())
+    unicrm_core::raw::hosts::check_url_unless_sandbox(
+        &crate::connector::INFO,
+        sandbox,
+        "base_url",
+        base_url,
+    )
 }
 
 #[cfg(test)]

@@ -75,13 +75,14 @@ static CAPABILITIES: [Capability; 4] = [
     },
 ];
 
-static INFO: ConnectorInfo = ConnectorInfo::new(
+pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     ID,
     config::DISPLAY_NAME,
     &CAPABILITIES,
     &[AuthKind::BearerToken, AuthKind::OAuth2],
     config::DEFAULT_BASE_URL,
-);
+)
+.with_api_domains(&["attio.com"]);
 
 /// The Attio connector.
 #[derive(Debug, Clone, Copy, Default)]

@@ -2,7 +2,6 @@
 //! [`Context`](unicrm_core::Context)'s credentials only.
 
 use unicrm_core::{Context, Error, Result};
-use url::Url;
 
 /// Connector id.
 pub const ID: &str = "close";
@@ -42,22 +41,8 @@ pub fn host_root(cx: &Context) -> Result<String> {
 }
 
 fn check_close_url(raw: &str) -> Result<()> {
-    let url = Url::parse(raw)
-        .map_err(|e| Error::invalid("base_url", format!("`{raw}` is not a URL: {e}")))?;
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let close = ["close.com", "close.io"]
-        .iter()
-        .any(|d| host == *d || host.ends_with(&format!(".{d}")));
-    if url.scheme() != "https" || !close {
-        return Err(Error::invalid(
-            "base_url",
-            format!(
-                "`{raw}` is not a Close API host (https://api.close.com); other hosts are only \
-                 allowed for sandbox accounts"
-            ),
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+    let url = unicrm_core::raw::hosts::check_url(&crate::connector::INFO, "base_url", raw)?;
+    if url.query().is_some() {
         return Err(Error::invalid(
             "base_url",
             "must not carry credentials or a query",

@@ -96,7 +96,9 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::ApiKey, AuthKind::OAuth2],
     DEFAULT_BASE_URL,
-);
+)
+// `api.close.com`; Close's older `*.close.io` hosts still answer.
+.with_api_domains(&["close.com", "close.io"]);
 
 /// The Close endpoint of a unified resource (account and lead are both Close leads).
 pub fn endpoint_of(resource: Resource) -> Endpoint {

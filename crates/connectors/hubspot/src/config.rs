@@ -1,7 +1,7 @@
 //! Static configuration of the HubSpot connector. Secrets never live here: they come from the
 //! `Context` of each call.
 
-use unicrm_core::{Error, Result};
+use unicrm_core::Result;
 
 /// Connector id (registry key, URL segment, cargo feature).
 pub const ID: &str = "hubspot";
@@ -32,23 +32,12 @@ pub const REFRESH_MARGIN_SECS: i64 = 60;
 /// Refuses a base URL outside HubSpot's API hosts unless the account is a sandbox account, so
 /// a linked account's token is only ever sent to HubSpot (or to the emulator in test mode).
 pub fn check_base_url(base_url: &str, sandbox: bool) -> Result<()> {
-    if sandbox {
-        return Ok(());
-    }
-    let url = url::Url::parse(base_url)
-        .map_err(|e| Error::invalid("base_url", format!("not a URL: {e}")))?;
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let hubspot = host == "hubapi.com"
-        || host.ends_with(".hubapi.com")
-        || host == "hubspot.com"
-        || host.ends_with(".hubspot.com");
-    if url.scheme() != "https" || !hubspot {
-        return Err(Error::invalid(
-            "base_url",
-            format!("{base_url} is not a HubSpot API URL (https://api.hubapi.com); other hosts need a sandbox account"),
-        ));
-    }
-    Ok(())
+    unicrm_core::raw::hosts::check_url_unless_sandbox(
+        &crate::connector::INFO,
+        sandbox,
+        "base_url",
+        base_url,
+    )
 }
 
 #[cfg(test)]

@@ -120,13 +120,16 @@ const CAPABILITIES: &[Capability] = &[
     },
 ];
 
-static INFO: ConnectorInfo = ConnectorInfo::new(
+pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     ID,
     config::DISPLAY_NAME,
     CAPABILITIES,
     &[AuthKind::BearerToken, AuthKind::OAuth2],
     config::DEFAULT_BASE_URL,
 )
+// API hosts `api.hubapi.com` (and `api.hubapi.eu` is not used by the v3 CRM API); OAuth and app
+// pages on `*.hubspot.com`.
+.with_api_domains(&["hubapi.com", "hubspot.com"])
 // 100 calls per 10 s per app per portal (OAuth burst limit):
 // https://developers.hubspot.com/changelog/heads-up-new-and-improved-hubspot-api-limits
 .with_rate_limit(100, std::time::Duration::from_secs(10));

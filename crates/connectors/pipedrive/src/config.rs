@@ -1,7 +1,7 @@
 //! Static configuration of the Pipedrive connector. Secrets never live here: they come from the
 //! `Context` of each call.
 
-use unicrm_core::{Error, Result};
+use unicrm_core::Result;
 
 /// Connector id (registry key, URL segment, cargo feature).
 pub const ID: &str = "pipedrive";
@@ -47,42 +47,19 @@ pub const REFRESH_MARGIN_SECS: i64 = 60;
 /// linked account's token is only ever sent to Pipedrive (or to the emulator in test mode).
 /// Company domains (`https://{company}.pipedrive.com`, OAuth's `api_domain`) are Pipedrive hosts.
 pub fn check_base_url(base_url: &str, sandbox: bool) -> Result<()> {
-    if sandbox {
-        return Ok(());
-    }
-    let url = url::Url::parse(base_url)
-        .map_err(|e| Error::invalid("base_url", format!("not a URL: {e}")))?;
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let pipedrive = host == "pipedrive.com" || host.ends_with(".pipedrive.com");
-    if url.scheme() != "https" || !pipedrive {
-        return Err(Error::invalid(
-            "base_url",
-            format!(
-                "{base_url} is not a Pipedrive API URL (https://api.pipedrive.com); other hosts need a sandbox account"
-            ),
-        ));
-    }
-    Ok(())
+    unicrm_core::raw::hosts::check_url_unless_sandbox(
+        &crate::connector::INFO,
+        sandbox,
+        "base_url",
+        base_url,
+    )
 }
 
 /// Checks a `token_url` setting: `https` on a Pipedrive host (`oauth.pipedrive.com`), without
 /// credentials in the URL, so a refresh token is never sent anywhere else.
 pub fn check_token_url(raw: &str) -> Result<String> {
-    let field = "settings.token_url";
-    let url = url::Url::parse(raw.trim())
-        .map_err(|e| Error::invalid(field, format!("not a URL: {e}")))?;
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let pipedrive = host == "pipedrive.com" || host.ends_with(".pipedrive.com");
-    if url.scheme() != "https" || !pipedrive {
-        return Err(Error::invalid(
-            field,
-            format!("{raw} is not a Pipedrive OAuth URL ({OAUTH_TOKEN_URL})"),
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(field, "must not carry credentials"));
-    }
-    Ok(url.into())
+    unicrm_core::raw::hosts::check_url(&crate::connector::INFO, "settings.token_url", raw)
+        .map(String::from)
 }
 
 #[cfg(test)]
@@ -96,5 +73,13 @@ mod tests {
         assert!(check_base_url("http://api.pipedrive.com", false).is_err());
         assert!(check_base_url("https://api.pipedrive.com.evil.example", false).is_err());
         assert!(check_base_url("http://127.0.0.1:9000/pipedrive", true).is_ok());
+        assert!(check_token_url(OAUTH_TOKEN_URL).is_ok());
+        for bad in [
+            "http://oauth.pipedrive.com/oauth/token",
+            "https://evil.example/token",
+            "https://u:p@oauth.pipedrive.com/oauth/token",
+        ] {
+            assert!(check_token_url(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -112,13 +112,15 @@ const CAPABILITIES: &[Capability] = &[
     },
 ];
 
-static INFO: ConnectorInfo = ConnectorInfo::new(
+pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     ID,
     config::DISPLAY_NAME,
     CAPABILITIES,
     &[AuthKind::ApiKey, AuthKind::OAuth2],
     config::DEFAULT_BASE_URL,
-);
+)
+// `api.pipedrive.com`, company domains `{company}.pipedrive.com`, `oauth.pipedrive.com`.
+.with_api_domains(&["pipedrive.com"]);
 
 /// The Pipedrive connector: API v2 persons, organizations, deals and activities, API v1 leads.
 #[derive(Debug, Clone, Copy, Default)]

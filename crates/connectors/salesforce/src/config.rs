@@ -150,22 +150,9 @@ pub fn instance_url(cx: &Context) -> Result<String> {
 /// Checks that `raw` is `https://<host>` with a Salesforce host (`*.salesforce.com`,
 /// `*.force.com`, which includes `*.my.salesforce.com`); answers it without path or trailing `/`.
 pub fn check_salesforce_url(field: &str, raw: &str) -> Result<String> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::invalid(field, format!("`{raw}` is not a URL: {e}")))?;
+    let url = unicrm_core::raw::hosts::check_url(&crate::connector::INFO, field, raw)?;
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let salesforce = [".salesforce.com", ".force.com"]
-        .iter()
-        .any(|suffix| host.ends_with(suffix) && host.len() > suffix.len());
-    if url.scheme() != "https" || !salesforce {
-        return Err(Error::invalid(
-            field,
-            format!(
-                "`{raw}` is not a Salesforce instance (https://…salesforce.com or …force.com); \
-                 other hosts are only allowed for sandbox accounts"
-            ),
-        ));
-    }
-    if url.username() != "" || url.password().is_some() || url.query().is_some() {
+    if url.query().is_some() {
         return Err(Error::invalid(
             field,
             "must not carry credentials or a query",

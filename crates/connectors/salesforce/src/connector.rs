@@ -109,6 +109,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     &[AuthKind::OAuth2, AuthKind::BearerToken],
     crate::config::DEFAULT_LOGIN_URL,
 )
+// Instances `*.my.salesforce.com`, login hosts, Experience Cloud sites `*.force.com`.
+.with_api_domains(&["salesforce.com", "force.com"])
 // 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
 .with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));

@@ -132,7 +132,7 @@ fn parse_https(field: &str, raw: &str) -> Result<(String, String)> {
 }
 
 fn is_under(host: &str, domain: &str) -> bool {
-    host == domain || host.ends_with(&format!(".{domain}"))
+    unicrm_core::raw::hosts::is_on_domain(host, domain)
 }
 
 /// Checks that `raw` is `https://<host>` with a Zoho API host of one of the data centres
@@ -196,6 +196,16 @@ pub fn accounts_url_of(api_domain: &str) -> Result<String> {
 mod tests {
     use super::*;
     use unicrm_core::Credentials;
+
+    #[test]
+    fn declared_domains_cover_every_data_centre() {
+        let declared = crate::connector::INFO.api_domains;
+        for (api, accounts) in DATA_CENTRES {
+            assert!(declared.contains(api), "{api}");
+            let host = accounts.trim_start_matches("https://accounts.");
+            assert!(declared.contains(&host), "{host}");
+        }
+    }
 
     #[test]
     fn only_zoho_hosts_outside_sandbox() {

@@ -111,7 +111,27 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::OAuth2, AuthKind::BearerToken],
     DEFAULT_API_DOMAIN,
-);
+)
+// Every data centre's API domain and accounts server ("Multi DC support", Zoho OAuth docs;
+// the same list as `config::DATA_CENTRES`, kept in step by a test).
+.with_api_domains(&[
+    "zohoapis.com",
+    "zohoapis.eu",
+    "zohoapis.in",
+    "zohoapis.com.au",
+    "zohoapis.jp",
+    "zohoapis.com.cn",
+    "zohoapis.ca",
+    "zohoapis.sa",
+    "zoho.com",
+    "zoho.eu",
+    "zoho.in",
+    "zoho.com.au",
+    "zoho.jp",
+    "zoho.com.cn",
+    "zohocloud.ca",
+    "zoho.sa",
+]);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
