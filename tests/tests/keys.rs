@@ -56,7 +56,10 @@ async fn keys_api_create_list_revoke_rotate() {
     let secret = ci["secret"].as_str().unwrap().to_owned();
     let id = ci["id"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("sk_test_"), "{ci}");
-    assert_eq!((ci["name"].as_str(), ci["status"].as_str()), (Some("ci"), Some("active")));
+    assert_eq!(
+        (ci["name"].as_str(), ci["status"].as_str()),
+        (Some("ci"), Some("active"))
+    );
 
     // The new key works; listing shows names and states, never a secret.
     let (s, b) = get(&h.http, &format!("{}/api/v1/keys", h.url), &secret).await;
@@ -65,7 +68,10 @@ async fn keys_api_create_list_revoke_rotate() {
     assert_eq!(items.len(), 2, "{b}");
     assert!(items.iter().all(|k| k["environment"] == "test"));
     let text = b.to_string();
-    assert!(!text.contains("sk_test_") && !text.contains("secret"), "{text}");
+    assert!(
+        !text.contains("sk_test_") && !text.contains("secret"),
+        "{text}"
+    );
     // Last use is recorded (once a minute per key and process, off the request path).
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, one) = get(&h.http, &format!("{}/api/v1/keys/{id}", h.url), &secret).await;
@@ -73,7 +79,12 @@ async fn keys_api_create_list_revoke_rotate() {
 
     // A test key sees no live key; a live key's id is "not found" to it.
     let live_id = format!("key_{}_live", h.project.project.id);
-    let (s, _) = get(&h.http, &format!("{}/api/v1/keys/{live_id}", h.url), &secret).await;
+    let (s, _) = get(
+        &h.http,
+        &format!("{}/api/v1/keys/{live_id}", h.url),
+        &secret,
+    )
+    .await;
     assert_eq!(s, 404);
 
     // Bad input names the field.
@@ -169,8 +180,14 @@ async fn revocation_reaches_the_other_gateway(url: &str) {
     let secret = made["data"]["data"]["secret"].as_str().unwrap().to_owned();
     let id = made["data"]["data"]["id"].as_str().unwrap().to_owned();
     // B has the key cached.
-    assert_eq!(get(&http, &format!("{b}/api/v1/keys"), &secret).await.0, 200);
-    assert_eq!(get(&http, &format!("{b}/api/v1/keys"), &secret).await.0, 200);
+    assert_eq!(
+        get(&http, &format!("{b}/api/v1/keys"), &secret).await.0,
+        200
+    );
+    assert_eq!(
+        get(&http, &format!("{b}/api/v1/keys"), &secret).await.0,
+        200
+    );
     let (s, _, _) = json(
         http.delete(format!("{a}/api/v1/keys/{id}"))
             .header("authorization", format!("Bearer {}", project.live_key))
@@ -181,7 +198,10 @@ async fn revocation_reaches_the_other_gateway(url: &str) {
     .await;
     assert_eq!(s, 200);
     let revoked = Instant::now();
-    assert_eq!(get(&http, &format!("{a}/api/v1/keys"), &secret).await.0, 401);
+    assert_eq!(
+        get(&http, &format!("{a}/api/v1/keys"), &secret).await.0,
+        401
+    );
     let seen = loop {
         let (s, _) = get(&http, &format!("{b}/api/v1/keys"), &secret).await;
         if s == 401 {
@@ -286,7 +306,10 @@ async fn an_undecryptable_account_does_not_fail_the_accounts_list() {
     assert_eq!(items[0]["id"], ids[0].as_str());
     assert!(items[0].get("error").is_none());
     assert_eq!(items[1]["id"], ids[1].as_str());
-    assert_eq!(items[1]["error"]["type"], "credentials_undecryptable", "{b}");
+    assert_eq!(
+        items[1]["error"]["type"], "credentials_undecryptable",
+        "{b}"
+    );
     // The account itself answers a clear error, without internals.
     let (s, b) = get(
         &http,
@@ -296,6 +319,25 @@ async fn an_undecryptable_account_does_not_fail_the_accounts_list() {
     .await;
     assert_eq!(s, 500, "{b}");
     let msg = b["message"].as_str().unwrap();
-    assert!(msg.contains(&ids[1]) && msg.contains("cannot be decrypted"), "{msg}");
-    assert!(!msg.contains("database") && !msg.contains("store:"), "{msg}");
+    assert!(
+        msg.contains(&ids[1]) && msg.contains("cannot be decrypted"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("database") && !msg.contains("store:"),
+        "{msg}"
+    );
+    // It can be unlinked (and then linked again).
+    let (s, b, _) = json(
+        http.delete(format!("{gw}/api/v1/accounts/{}", ids[1]))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = get(&http, &format!("{gw}/api/v1/accounts"), &project.test_key).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["data"]["data"].as_array().unwrap().len(), 1);
 }

@@ -112,7 +112,10 @@ fn print_created(c: &CreatedKey, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(c)?);
     } else {
-        println!("key    {}  ({}, {})", c.key.id, c.key.name, c.key.environment);
+        println!(
+            "key    {}  ({}, {})",
+            c.key.id, c.key.name, c.key.environment
+        );
         println!("secret {}", c.secret);
         println!("(the secret is shown only now: unicrm stores its hash)");
     }

@@ -159,7 +159,10 @@ fn rotate_master_with_the_key_file_and_with_the_environment() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("set UNICRM_MASTER_KEY to the new key"), "{err}");
+    assert!(
+        err.contains("set UNICRM_MASTER_KEY to the new key"),
+        "{err}"
+    );
     let (code, out, err) = unicrm(
         &dir,
         &["accounts", "list", "--json"],
@@ -220,7 +223,15 @@ fn named_api_keys_over_the_cli() {
     let (code, out, err) = unicrm(
         &dir,
         &[
-            "keys", "create", "--project", project, "--env", "live", "--name", "ci", "--json",
+            "keys",
+            "create",
+            "--project",
+            project,
+            "--env",
+            "live",
+            "--name",
+            "ci",
+            "--json",
         ],
         &[],
     );
@@ -236,7 +247,11 @@ fn named_api_keys_over_the_cli() {
     let listed = json(&out);
     assert_eq!(listed.as_array().unwrap().len(), 3);
 
-    let (code, out, err) = unicrm(&dir, &["keys", "rotate", id, "--overlap", "1h", "--json"], &[]);
+    let (code, out, err) = unicrm(
+        &dir,
+        &["keys", "rotate", id, "--overlap", "1h", "--json"],
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     let rotated = json(&out);
     assert_eq!(rotated["name"], "ci");
@@ -254,7 +269,16 @@ fn named_api_keys_over_the_cli() {
     assert!(err.contains("no API key"), "{err}");
     let (code, _, err) = unicrm(
         &dir,
-        &["keys", "create", "--project", project, "--env", "prod", "--name", "x"],
+        &[
+            "keys",
+            "create",
+            "--project",
+            project,
+            "--env",
+            "prod",
+            "--name",
+            "x",
+        ],
         &[],
     );
     assert_ne!(code, 0);

@@ -296,15 +296,22 @@ pub async fn delete(
 ) -> Response {
     async {
         let caller = caller(&gw, &headers).await?;
-        gw.account_by_id(D, &caller, &id).await?;
+        // Scoped in the store, without decrypting: an account whose credentials no longer
+        // decrypt can still be unlinked.
         let deleted = gw
             .store()
-            .delete_account(&caller.project.id, &id)
+            .delete_account_in(&caller.project.id, caller.env, &id)
             .await
             .map_err(|e| gw.store_error(D, e))?;
         gw.invalidate_account(&id);
         if !deleted {
-            return Err(ApiError::not_found(D, format!("no linked account {id:?}")));
+            return Err(ApiError::not_found(
+                D,
+                format!(
+                    "no linked account {id:?} in this project's {} environment",
+                    caller.env
+                ),
+            ));
         }
         Ok(Json(v1::envelope(200, json!({"id": id, "deleted": true}))).into_response())
     }

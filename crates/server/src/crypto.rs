@@ -271,7 +271,10 @@ mod tests {
         assert!(!MasterKey::generate().verifies(&v));
         assert!(!k.verifies("garbage"));
         // A credential sealed with the key is not a verifier.
-        assert!(!k.verifies(&k.encrypt(b"unicrm master key verifier v1", "acc_1").unwrap()));
+        assert!(!k.verifies(
+            &k.encrypt(b"unicrm master key verifier v1", "acc_1")
+                .unwrap()
+        ));
     }
 
     #[test]

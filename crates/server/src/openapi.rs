@@ -413,20 +413,51 @@ pub fn document() -> Value {
                         };
                         let (body, ok) = match (route.handler, m) {
                             (Handler::KeysCollection, "POST") => (
-                                Some(json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}})),
-                                (201, json_response("Created", v1_envelope(201, r("CreatedApiKey")))),
+                                Some(
+                                    json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}),
+                                ),
+                                (
+                                    201,
+                                    json_response("Created", v1_envelope(201, r("CreatedApiKey"))),
+                                ),
                             ),
                             (Handler::KeysRotate, _) => (
-                                Some(json!({"type": "object", "properties": {"overlapSeconds": {"type": "integer", "minimum": 0, "description": "How long the old key keeps working (default 86400)"}}})),
-                                (201, json_response("Rotated", v1_envelope(201, r("CreatedApiKey")))),
+                                Some(
+                                    json!({"type": "object", "properties": {"overlapSeconds": {"type": "integer", "minimum": 0, "description": "How long the old key keeps working (default 86400)"}}}),
+                                ),
+                                (
+                                    201,
+                                    json_response("Rotated", v1_envelope(201, r("CreatedApiKey"))),
+                                ),
                             ),
                             (Handler::KeysCollection, _) => (
                                 None,
-                                (200, json_response("OK", v1_envelope(200, json!({"type": "array", "items": r("ApiKey")})))),
+                                (
+                                    200,
+                                    json_response(
+                                        "OK",
+                                        v1_envelope(
+                                            200,
+                                            json!({"type": "array", "items": r("ApiKey")}),
+                                        ),
+                                    ),
+                                ),
                             ),
-                            _ => (None, (200, json_response("OK", v1_envelope(200, r("ApiKey"))))),
+                            _ => (
+                                None,
+                                (200, json_response("OK", v1_envelope(200, r("ApiKey")))),
+                            ),
                         };
-                        operation(method, summary, op_id, "keys", params, body, ok, route.dialect)
+                        operation(
+                            method,
+                            summary,
+                            op_id,
+                            "keys",
+                            params,
+                            body,
+                            ok,
+                            route.dialect,
+                        )
                     }
                     (Handler::V1Collection | Handler::V1Item, m) => {
                         let mut params = vec![];

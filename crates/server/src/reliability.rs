@@ -26,7 +26,11 @@ fn body_aad(scope: &IdemScope) -> String {
 
 /// An idempotent answer as stored: AES-256-GCM under the master key, bound to its scope (the
 /// answers are CRM records — personal data — kept for 24 h).
-pub(crate) fn seal_body(key: &MasterKey, scope: &IdemScope, body: &str) -> Result<String, KeyError> {
+pub(crate) fn seal_body(
+    key: &MasterKey,
+    scope: &IdemScope,
+    body: &str,
+) -> Result<String, KeyError> {
     Ok(format!(
         "{SEALED}{}",
         key.encrypt(body.as_bytes(), &body_aad(scope))?
@@ -34,10 +38,15 @@ pub(crate) fn seal_body(key: &MasterKey, scope: &IdemScope, body: &str) -> Resul
 }
 
 /// A stored answer back in clear.
-pub(crate) fn open_body(key: &MasterKey, scope: &IdemScope, stored: &str) -> Result<String, KeyError> {
+pub(crate) fn open_body(
+    key: &MasterKey,
+    scope: &IdemScope,
+    stored: &str,
+) -> Result<String, KeyError> {
     match stored.strip_prefix(SEALED) {
-        Some(sealed) => String::from_utf8(key.decrypt(sealed, &body_aad(scope))?)
-            .map_err(|_| KeyError::Decrypt),
+        Some(sealed) => {
+            String::from_utf8(key.decrypt(sealed, &body_aad(scope))?).map_err(|_| KeyError::Decrypt)
+        }
         None => Ok(stored.to_owned()),
     }
 }

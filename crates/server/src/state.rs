@@ -316,9 +316,7 @@ impl Gateway {
         let now = crate::reliability::now_ms();
         let cached = self.inner.caches.keys.read().ok().and_then(|map| {
             map.get(&hash)
-                .filter(|(auth, at)| {
-                    at.elapsed() < ttl && auth.expires_ms.is_none_or(|e| e > now)
-                })
+                .filter(|(auth, at)| at.elapsed() < ttl && auth.expires_ms.is_none_or(|e| e > now))
                 .map(|(auth, _)| auth.clone())
         });
         let auth = match cached {

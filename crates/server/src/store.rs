@@ -580,9 +580,10 @@ impl Store {
             accounts: 0,
             idempotency_records: 0,
         };
-        let rows = sqlx::query("SELECT id, credentials FROM linked_accounts ORDER BY created_at, id")
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, credentials FROM linked_accounts ORDER BY created_at, id")
+                .fetch_all(&mut *tx)
+                .await?;
         for r in &rows {
             let id: String = r.try_get("id")?;
             let sealed: String = r.try_get("credentials")?;
@@ -708,7 +709,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Authentication reads `api_keys` only: the project's first two keys are named "default".
-        for (env, key) in [(Environment::Live, &live_key), (Environment::Test, &test_key)] {
+        for (env, key) in [
+            (Environment::Live, &live_key),
+            (Environment::Test, &test_key),
+        ] {
             sqlx::query(
                 "INSERT INTO api_keys (id, project_id, environment, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -756,7 +760,10 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<Option<(Project, Environment)>, StoreError> {
-        Ok(self.authenticate_key(key).await?.map(|a| (a.project, a.env)))
+        Ok(self
+            .authenticate_key(key)
+            .await?
+            .map(|a| (a.project, a.env)))
     }
 
     /// What an API key authenticates as: its project, environment, id and expiry (a rotated
@@ -877,7 +884,9 @@ impl Store {
         let Some(key) = row.as_ref().map(row_to_key).transpose()? else {
             return Ok(None);
         };
-        Ok(project_id.is_none_or(|p| p == key.project_id).then_some(key))
+        Ok(project_id
+            .is_none_or(|p| p == key.project_id)
+            .then_some(key))
     }
 
     /// Revokes an API key at once (of `project_id` when given); `None` when there is no such key.
@@ -926,7 +935,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let _ = done;
-        let created = Self::insert_key(&mut tx, &old.project_id, old.environment, &old.name).await?;
+        let created =
+            Self::insert_key(&mut tx, &old.project_id, old.environment, &old.name).await?;
         tx.commit().await?;
         let old = self.key(project_id, id).await?.unwrap_or(old);
         Ok(Some((created, old)))
@@ -1111,21 +1121,20 @@ impl Store {
         &self,
         project_id: Option<&str>,
     ) -> Result<Vec<AccountRow>, StoreError> {
-        let rows = match project_id {
-            Some(p) => {
-                sqlx::query(
+        let rows =
+            match project_id {
+                Some(p) => sqlx::query(
                     "SELECT * FROM linked_accounts WHERE project_id = $1 ORDER BY created_at, id",
                 )
                 .bind(p)
                 .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query("SELECT * FROM linked_accounts ORDER BY created_at, id")
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
+                .await?,
+                None => {
+                    sqlx::query("SELECT * FROM linked_accounts ORDER BY created_at, id")
+                        .fetch_all(&self.pool)
+                        .await?
+                }
+            };
         self.checked_rows(&rows)
     }
 
@@ -1196,6 +1205,25 @@ impl Store {
             .bind(project_id)
             .execute(&self.pool)
             .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a linked account of `project_id` in `env` (its credentials are not read);
+    /// false when there was none.
+    pub async fn delete_account_in(
+        &self,
+        project_id: &str,
+        env: Environment,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM linked_accounts WHERE id = $1 AND project_id = $2 AND environment = $3",
+        )
+        .bind(id)
+        .bind(project_id)
+        .bind(env.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 

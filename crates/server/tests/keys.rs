@@ -159,7 +159,9 @@ async fn one_undecryptable_row_does_not_fail_the_list() {
         let checked = store.accounts_checked(Some(&p.project.id)).await.unwrap();
         assert_eq!(checked.len(), 2);
         assert!(matches!(&checked[0], AccountRow::Ok(a) if a.id == ok.id));
-        assert!(matches!(&checked[1], AccountRow::Unreadable(a) if a.id == bad.id && a.end_user_id == "u2"));
+        assert!(
+            matches!(&checked[1], AccountRow::Unreadable(a) if a.id == bad.id && a.end_user_id == "u2")
+        );
         match store.account(&bad.id).await {
             Err(StoreError::Undecryptable { id }) => assert_eq!(id, bad.id),
             other => panic!("expected Undecryptable, got {other:?}"),
@@ -187,7 +189,11 @@ async fn rotate_master_reencrypts_every_secret() {
         for i in 0..3 {
             ids.push(
                 store
-                    .link_account(account(&p.project.id, &format!("u{i}"), &format!("pat-{i}")))
+                    .link_account(account(
+                        &p.project.id,
+                        &format!("u{i}"),
+                        &format!("pat-{i}"),
+                    ))
                     .await
                     .unwrap()
                     .id,
@@ -272,7 +278,13 @@ async fn rotate_master_is_all_or_nothing() {
         assert!(open_store(&url, Some(&new.to_base64())).await.is_err());
         let (store, _) = open_store(&url, Some(&old.to_base64())).await.unwrap();
         assert_eq!(
-            store.account(&first.id).await.unwrap().unwrap().credentials.0["access_token"],
+            store
+                .account(&first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .credentials
+                .0["access_token"],
             "pat-1"
         );
     }
@@ -283,8 +295,8 @@ async fn idempotent_answers_are_encrypted_at_rest() {
     let (url, dir) = sqlite_url();
     let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
     let s = scope("acc_1");
-    let answer = json!({"data": {"email": "jane.private@example.com", "phone": "+1-555-0199"}})
-        .to_string();
+    let answer =
+        json!({"data": {"email": "jane.private@example.com", "phone": "+1-555-0199"}}).to_string();
     assert_eq!(
         store
             .idem_claim(&s, "fp", "a", Duration::from_secs(60))
@@ -359,7 +371,9 @@ async fn api_keys_create_list_revoke_rotate() {
         // The project's first keys are listed as "default".
         let keys = store.keys(&p.project.id, None).await.unwrap();
         assert_eq!(keys.len(), 2);
-        assert!(keys.iter().all(|k| k.name == "default" && k.status == "active"));
+        assert!(keys
+            .iter()
+            .all(|k| k.name == "default" && k.status == "active"));
 
         let ci = store
             .create_key(&p.project.id, Environment::Live, "ci")
@@ -388,8 +402,14 @@ async fn api_keys_create_list_revoke_rotate() {
             .is_none());
 
         // Last use: recorded, never moved back.
-        store.touch_key(&ci.key.id, 2_000_000_000_000).await.unwrap();
-        store.touch_key(&ci.key.id, 1_000_000_000_000).await.unwrap();
+        store
+            .touch_key(&ci.key.id, 2_000_000_000_000)
+            .await
+            .unwrap();
+        store
+            .touch_key(&ci.key.id, 1_000_000_000_000)
+            .await
+            .unwrap();
         let k = store.key(None, &ci.key.id).await.unwrap().unwrap();
         assert_eq!(k.last_used_at.as_deref(), Some("2033-05-18T03:33:20.000Z"));
 
@@ -402,7 +422,11 @@ async fn api_keys_create_list_revoke_rotate() {
         assert_eq!(old.status, "expiring");
         assert_eq!(fresh.key.name, "ci");
         assert!(store.authenticate_key(&ci.secret).await.unwrap().is_some());
-        assert!(store.authenticate_key(&fresh.secret).await.unwrap().is_some());
+        assert!(store
+            .authenticate_key(&fresh.secret)
+            .await
+            .unwrap()
+            .is_some());
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(store.authenticate_key(&ci.secret).await.unwrap().is_none());
         assert_eq!(
@@ -421,9 +445,17 @@ async fn api_keys_create_list_revoke_rotate() {
             .unwrap()
             .unwrap();
         assert_eq!(revoked.status, "revoked");
-        assert!(store.authenticate_key(&fresh.secret).await.unwrap().is_none());
+        assert!(store
+            .authenticate_key(&fresh.secret)
+            .await
+            .unwrap()
+            .is_none());
         let default_live = format!("key_{}_live", p.project.id);
-        store.revoke_key(None, &default_live).await.unwrap().unwrap();
+        store
+            .revoke_key(None, &default_live)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(store.authenticate(&p.live_key).await.unwrap().is_none());
         assert!(store.authenticate(&p.test_key).await.unwrap().is_some());
         // A key's secret is never stored.
@@ -453,7 +485,10 @@ async fn existing_project_keys_are_migrated() {
     pool.close().await;
     let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
     let (proj, env) = store.authenticate(&p.live_key).await.unwrap().unwrap();
-    assert_eq!((proj.id.as_str(), env), (p.project.id.as_str(), Environment::Live));
+    assert_eq!(
+        (proj.id.as_str(), env),
+        (p.project.id.as_str(), Environment::Live)
+    );
     assert!(store.authenticate(&p.test_key).await.unwrap().is_some());
     let keys = store.keys(&p.project.id, None).await.unwrap();
     assert_eq!(keys.len(), 2);
