@@ -35,6 +35,7 @@ async fn two_gateways_share_one_postgres_store() {
         eprintln!("skipped: set UNICRM_TEST_POSTGRES_URL to run the PostgreSQL end-to-end test");
         return;
     };
+    let url = common::postgres_database(&url).await;
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
     let key = MasterKey::generate().to_base64();
     let a = gateway(&url, &key, &sandbox.url(), Duration::from_secs(30)).await;

@@ -819,6 +819,7 @@ async fn scale_out_two_gateways_on_one_postgres() {
         eprintln!("skipped: set UNICRM_TEST_POSTGRES_URL to run the two-gateway scale-out test");
         return;
     };
+    let url = common::postgres_database(&url).await;
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
     let sb = sandbox.sandbox.clone();
     let key = MasterKey::generate().to_base64();

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use unicrm_server::store::{AccountView, CredentialPairs, NewAccount};
+use unicrm_server::store::{AccountRow, AccountView, CredentialPairs, NewAccount};
 use unicrm_server::{Config, Environment, Gateway, KeySource, Store};
 
 /// The default store: a SQLite file in the working directory.
@@ -197,12 +197,17 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
                 }
             }
             AccountsCommand::List { project, json } => {
-                let all: Vec<AccountView> = store
-                    .accounts(project.as_deref())
-                    .await?
-                    .iter()
-                    .map(AccountView::from)
-                    .collect();
+                let mut all: Vec<AccountView> = Vec::new();
+                for row in store.accounts_checked(project.as_deref()).await? {
+                    match row {
+                        AccountRow::Ok(a) => all.push(AccountView::from(&a)),
+                        // One unreadable account is named, not a failed list.
+                        AccountRow::Unreadable(a) => eprintln!(
+                            "warning: linked account {} ({} {}, end user {:?}): its credentials cannot be decrypted with this master key; link it again",
+                            a.id, a.environment, a.provider, a.end_user_id
+                        ),
+                    }
+                }
                 if json {
                     println!("{}", serde_json::to_string_pretty(&all)?);
                 } else {

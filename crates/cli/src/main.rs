@@ -8,6 +8,7 @@ use unicrm_core::{Operation, Resource};
 
 mod export;
 mod gateway;
+mod keys;
 
 /// mimalloc instead of the system allocator: the gateway allocates and frees many small objects
 /// per request (headers, JSON values, strings) across worker threads, where glibc's malloc spent
@@ -98,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: gateway::AccountsCommand,
     },
+    /// Named API keys of projects (create, list, revoke, rotate) and `rotate-master`.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Export every record of a resource of a linked account as JSON lines (dialect "unified"),
     /// page by page, resumable: `unicrm export contact --provider hubspot --end-user u1 > out.jsonl`.
     Export(export::ExportArgs),
@@ -168,6 +174,7 @@ fn main() -> anyhow::Result<()> {
         ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
+        Command::Keys { command } => keys::run(&cli.database_url, command),
         Command::Export(args) => export::run(&cli.database_url, args),
     }
 }

@@ -5,7 +5,7 @@ use crate::crypto::Environment;
 use crate::error::ApiError;
 use crate::request::{self, Query};
 use crate::state::{sandbox_account, split_credentials, Caller, Gateway};
-use crate::store::{CredentialPairs, LinkedAccount, NewAccount};
+use crate::store::{AccountRow, CredentialPairs, LinkedAccount, NewAccount, UnreadableAccount};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,6 +54,24 @@ pub fn render(a: &LinkedAccount) -> Value {
         "fieldMapping": a.field_mapping,
         "createdAt": a.created_at,
         "updatedAt": a.updated_at,
+    })
+}
+
+/// An account whose credentials do not decrypt, as a list shows it: no credential names, and an
+/// error saying what to do.
+pub fn render_unreadable(a: &UnreadableAccount) -> Value {
+    json!({
+        "id": a.id,
+        "projectId": a.project_id,
+        "endUserId": a.end_user_id,
+        "provider": a.provider,
+        "environment": a.environment,
+        "createdAt": a.created_at,
+        "updatedAt": a.updated_at,
+        "error": {
+            "type": "credentials_undecryptable",
+            "message": "the stored credentials of this account cannot be decrypted with this gateway's master key (wrong UNICRM_MASTER_KEY or a corrupted row); link it again with new credentials",
+        },
     })
 }
 
@@ -171,17 +189,29 @@ pub async fn list(
         let end_user = q.take("endUserId");
         let provider = q.take("provider");
         q.finish()?;
-        let accounts = gw
+        // One unreadable account is shown with an error, not a failed list.
+        let rows = gw
             .store()
-            .accounts(Some(&caller.project.id))
+            .accounts_checked(Some(&caller.project.id))
             .await
             .map_err(|e| gw.store_error(D, e))?;
-        let items: Vec<Value> = accounts
+        let items: Vec<Value> = rows
             .iter()
-            .filter(|a| a.environment == caller.env)
-            .filter(|a| end_user.as_ref().is_none_or(|u| &a.end_user_id == u))
-            .filter(|a| provider.as_ref().is_none_or(|p| &a.provider == p))
-            .map(render)
+            .filter_map(|row| {
+                let (env, user, prov, value) = match row {
+                    AccountRow::Ok(a) => (a.environment, &a.end_user_id, &a.provider, render(a)),
+                    AccountRow::Unreadable(a) => (
+                        a.environment,
+                        &a.end_user_id,
+                        &a.provider,
+                        render_unreadable(a),
+                    ),
+                };
+                (env == caller.env
+                    && end_user.as_ref().is_none_or(|u| user == u)
+                    && provider.as_ref().is_none_or(|p| prov == p))
+                .then_some(value)
+            })
             .collect();
         Ok(Json(json!({
             "success": true,
@@ -265,15 +295,22 @@ pub async fn delete(
     async {
         let caller = caller(&gw, &headers).await?;
         request::identifier(D, "id", &id)?;
-        gw.account_by_id(D, &caller, &id).await?;
+        // Scoped in the store, without decrypting: an account whose credentials no longer
+        // decrypt can still be unlinked.
         let deleted = gw
             .store()
-            .delete_account(&caller.project.id, &id)
+            .delete_account_in(&caller.project.id, caller.env, &id)
             .await
             .map_err(|e| gw.store_error(D, e))?;
         gw.invalidate_account(&id);
         if !deleted {
-            return Err(ApiError::not_found(D, format!("no linked account {id:?}")));
+            return Err(ApiError::not_found(
+                D,
+                format!(
+                    "no linked account {id:?} in this project's {} environment",
+                    caller.env
+                ),
+            ));
         }
         Ok(Json(v1::envelope(200, json!({"id": id, "deleted": true}))).into_response())
     }

@@ -206,6 +206,32 @@ impl MasterKey {
     }
 }
 
+/// What the key verifier seals: a constant, so any key that opens it is the store's key.
+const VERIFIER_TEXT: &[u8] = b"unicrm master key verifier v1";
+const VERIFIER_AAD: &str = "unicrm:key-verifier";
+
+impl MasterKey {
+    /// A new verifier of this key: the AES-GCM seal of a constant (random nonce), stored once per
+    /// store. It tells whether a key is the store's without decrypting any secret.
+    pub fn verifier(&self) -> Result<String, KeyError> {
+        self.encrypt(VERIFIER_TEXT, VERIFIER_AAD)
+    }
+
+    /// Whether `verifier` (from [`MasterKey::verifier`]) was made with this key.
+    pub fn verifies(&self, verifier: &str) -> bool {
+        self.decrypt(verifier, VERIFIER_AAD)
+            .is_ok_and(|p| bool::from(p.as_slice().ct_eq(VERIFIER_TEXT)))
+    }
+
+    /// Writes the key as base64 to `path` (mode 0600), replacing no existing file.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
+        write_private(path, self.to_base64().as_bytes()).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -235,6 +261,20 @@ mod tests {
         assert_eq!(k.decrypt(&sealed, "acc_1").unwrap(), b"secret");
         assert!(k.decrypt(&sealed, "acc_2").is_err());
         assert!(MasterKey::generate().decrypt(&sealed, "acc_1").is_err());
+    }
+
+    #[test]
+    fn verifier_tells_the_key() {
+        let k = MasterKey::generate();
+        let v = k.verifier().unwrap();
+        assert!(k.verifies(&v));
+        assert!(!MasterKey::generate().verifies(&v));
+        assert!(!k.verifies("garbage"));
+        // A credential sealed with the key is not a verifier.
+        assert!(!k.verifies(
+            &k.encrypt(b"unicrm master key verifier v1", "acc_1")
+                .unwrap()
+        ));
     }
 
     #[test]

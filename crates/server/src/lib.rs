@@ -22,6 +22,7 @@ pub mod crypto;
 pub mod error;
 pub mod hosts;
 pub mod idempotency;
+pub mod keys;
 pub mod openapi;
 pub mod ops;
 pub mod reliability;
@@ -73,6 +74,20 @@ pub enum OpenError {
     /// PostgreSQL without `UNICRM_MASTER_KEY`.
     #[error("UNICRM_MASTER_KEY (base64 of 32 bytes) is required with PostgreSQL: every gateway process sharing the store must use the same key")]
     KeyRequired,
+    /// The master key is not the one the store's secrets are encrypted with.
+    #[error("the master key ({from}) does not match this store's key verifier: its secrets were encrypted with another key. Set UNICRM_MASTER_KEY to the store's key (after `unicrm keys rotate-master`, the new one); nothing was changed")]
+    WrongKey {
+        /// Where the key came from (`UNICRM_MASTER_KEY`, or the key file's path).
+        from: String,
+    },
+}
+
+/// The file a master-key rotation writes the new development key to before it commits; renamed
+/// over `<db>.key` once it has (an interrupted rotation is finished by the next open).
+pub fn pending_key_path(key_file: &std::path::Path) -> std::path::PathBuf {
+    let mut name = key_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    key_file.with_file_name(name)
 }
 
 /// Opens the store at `database_url` with the master key `master_key_b64` (the value of
@@ -101,7 +116,34 @@ pub async fn open_store(
         },
     };
     let store = Store::connect(database_url, key).await?;
-    Ok((store, source))
+    if store.key_matches() {
+        return Ok((store, source));
+    }
+    if let KeySource::File(path) = &source {
+        // A rotation that committed but was interrupted before renaming its new key file.
+        let pending = pending_key_path(path);
+        let pending_key = std::fs::read_to_string(&pending)
+            .ok()
+            .and_then(|s| MasterKey::from_base64(&s).ok());
+        if let Some(new_key) = pending_key {
+            let candidate = Store::connect(database_url, new_key).await?;
+            if candidate.key_matches() {
+                std::fs::rename(&pending, path).map_err(|e| crypto::KeyError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })?;
+                tracing::warn!(path = %path.display(), "finished an interrupted master-key rotation: the new key file is in place");
+                return Ok((candidate, source));
+            }
+        }
+    }
+    Err(OpenError::WrongKey {
+        from: match &source {
+            KeySource::Environment => "UNICRM_MASTER_KEY".to_owned(),
+            KeySource::File(p) | KeySource::Generated(p) => p.display().to_string(),
+            KeySource::Ephemeral => "a throw-away key".to_owned(),
+        },
+    })
 }
 
 fn method_router(h: Handler) -> MethodRouter<Gateway> {
@@ -113,6 +155,9 @@ fn method_router(h: Handler) -> MethodRouter<Gateway> {
         Handler::AccountsItem => get(accounts::get)
             .patch(accounts::update)
             .delete(accounts::delete),
+        Handler::KeysCollection => post(keys::create).get(keys::list),
+        Handler::KeysItem => get(keys::get).delete(keys::revoke),
+        Handler::KeysRotate => post(keys::rotate),
         Handler::V1Collection => post(v1::collection).get(v1::collection),
         Handler::V1Item => get(v1::item).patch(v1::item).delete(v1::item),
         Handler::UnifiedCollection => post(unified::collection).get(unified::collection),
@@ -147,10 +192,16 @@ async fn method_not_allowed(uri: Uri) -> Response {
 }
 
 async fn health(State(gw): State<Gateway>) -> Response {
-    match gw.store().is_empty().await {
-        Ok(_) => {
+    // The verifier is read again: another process may have rotated the master key.
+    match gw.store().check_key().await {
+        Ok(true) => {
             Json(json!({"status": "ok", "connectors": unicrm_registry::ids()})).into_response()
         }
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "message": "the master key of this gateway does not match the store's key verifier (wrong UNICRM_MASTER_KEY, or the key was rotated): restart it with the store's key"})),
+        )
+            .into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unavailable", "message": format!("store: {e}")})),

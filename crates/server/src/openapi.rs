@@ -169,6 +169,22 @@ fn schemas() -> Map<String, Value> {
             "credentialKeys": {"type": "array", "items": {"type": "string"}},
             "fieldMapping": {"type": "object"}, "createdAt": {"type": "string"}, "updatedAt": {"type": "string"}}}),
     );
+    let key_props = json!({
+        "id": {"type": "string"}, "projectId": {"type": "string"},
+        "environment": {"type": "string", "enum": ["live", "test"]}, "name": {"type": "string"},
+        "createdAt": {"type": "string"}, "lastUsedAt": {"type": "string", "nullable": true},
+        "expiresAt": {"type": "string", "nullable": true}, "revokedAt": {"type": "string", "nullable": true},
+        "status": {"type": "string", "enum": ["active", "expiring", "expired", "revoked"]}});
+    s.insert(
+        "ApiKey".into(),
+        json!({"type": "object", "properties": key_props.clone()}),
+    );
+    let mut created = key_props;
+    created["secret"] = json!({"type": "string", "description": "sk_live_… / sk_test_…: shown in this answer only"});
+    s.insert(
+        "CreatedApiKey".into(),
+        json!({"type": "object", "properties": created}),
+    );
     s.insert(
         "LinkAccountInput".into(),
         json!({"type": "object", "required": ["provider", "endUserId"], "properties": {
@@ -389,6 +405,60 @@ pub fn document() -> Value {
                         ),
                         route.dialect,
                     ),
+                    (Handler::KeysCollection | Handler::KeysItem | Handler::KeysRotate, m) => {
+                        let params = if route.handler == Handler::KeysCollection {
+                            vec![]
+                        } else {
+                            vec![id_param.clone()]
+                        };
+                        let (body, ok) = match (route.handler, m) {
+                            (Handler::KeysCollection, "POST") => (
+                                Some(
+                                    json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}),
+                                ),
+                                (
+                                    201,
+                                    json_response("Created", v1_envelope(201, r("CreatedApiKey"))),
+                                ),
+                            ),
+                            (Handler::KeysRotate, _) => (
+                                Some(
+                                    json!({"type": "object", "properties": {"overlapSeconds": {"type": "integer", "minimum": 0, "description": "How long the old key keeps working (default 86400)"}}}),
+                                ),
+                                (
+                                    201,
+                                    json_response("Rotated", v1_envelope(201, r("CreatedApiKey"))),
+                                ),
+                            ),
+                            (Handler::KeysCollection, _) => (
+                                None,
+                                (
+                                    200,
+                                    json_response(
+                                        "OK",
+                                        v1_envelope(
+                                            200,
+                                            json!({"type": "array", "items": r("ApiKey")}),
+                                        ),
+                                    ),
+                                ),
+                            ),
+                            _ => (
+                                None,
+                                (200, json_response("OK", v1_envelope(200, r("ApiKey")))),
+                            ),
+                        };
+                        operation(
+                            method,
+                            summary,
+                            op_id,
+                            "keys",
+                            params,
+                            body,
+                            ok,
+                            route.dialect,
+                        )
+                    }
                     (Handler::V1Collection | Handler::V1Item, m) => {
                         let mut params = vec![];
                         if route.handler == Handler::V1Item {

@@ -7,9 +7,49 @@
 //! the gateway at 8 concurrent idempotent calls), and a process that dies mid-call leaves a row
 //! that expires instead of a lock that must be cleaned up by hand.
 
+use crate::crypto::{KeyError, MasterKey};
 use crate::store::{Store, StoreError};
 use sqlx::Row;
 use std::time::Duration;
+
+/// How a stored idempotent answer starts once sealed; one without it is from before answers
+/// were encrypted (read as is, re-encrypted by `unicrm keys rotate-master`).
+const SEALED: &str = "enc1:";
+
+/// The additional data binding a sealed answer to its row (it cannot be moved to another key).
+fn body_aad(scope: &IdemScope) -> String {
+    format!(
+        "idem\u{0}{}\u{0}{}\u{0}{}",
+        scope.project_id, scope.account_id, scope.key
+    )
+}
+
+/// An idempotent answer as stored: AES-256-GCM under the master key, bound to its scope (the
+/// answers are CRM records — personal data — kept for 24 h).
+pub(crate) fn seal_body(
+    key: &MasterKey,
+    scope: &IdemScope,
+    body: &str,
+) -> Result<String, KeyError> {
+    Ok(format!(
+        "{SEALED}{}",
+        key.encrypt(body.as_bytes(), &body_aad(scope))?
+    ))
+}
+
+/// A stored answer back in clear.
+pub(crate) fn open_body(
+    key: &MasterKey,
+    scope: &IdemScope,
+    stored: &str,
+) -> Result<String, KeyError> {
+    match stored.strip_prefix(SEALED) {
+        Some(sealed) => {
+            String::from_utf8(key.decrypt(sealed, &body_aad(scope))?).map_err(|_| KeyError::Decrypt)
+        }
+        None => Ok(stored.to_owned()),
+    }
+}
 
 /// How long a stored idempotent result is replayed.
 pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -107,7 +147,11 @@ impl Store {
         let state: String = row.try_get("state")?;
         if state == "done" {
             let status: i64 = row.try_get("status")?;
-            let body: String = row.try_get("body")?;
+            let stored: String = row.try_get("body")?;
+            let body = open_body(self.master_key(), scope, &stored).map_err(|_| {
+                tracing::warn!(key = %scope.key, account = %scope.account_id, "a stored idempotent answer does not decrypt with this master key");
+                StoreError::Key(KeyError::Decrypt)
+            })?;
             return Ok(IdemState::Done(
                 u16::try_from(status)
                     .map_err(|_| StoreError::Corrupt("idempotency status".into()))?,
@@ -136,7 +180,7 @@ impl Store {
         Ok(IdemState::Pending)
     }
 
-    /// Stores the result of an owned key.
+    /// Stores the result of an owned key (the body encrypted under the master key).
     pub async fn idem_finish(
         &self,
         scope: &IdemScope,
@@ -144,11 +188,12 @@ impl Store {
         status: u16,
         body: &str,
     ) -> Result<(), StoreError> {
+        let body = seal_body(self.master_key(), scope, body)?;
         sqlx::query(
             "UPDATE idempotency_keys SET state = 'done', status = $1, body = $2, updated_ms = $3 WHERE project_id = $4 AND account_id = $5 AND idem_key = $6 AND owner = $7",
         )
         .bind(i64::from(status))
-        .bind(body)
+        .bind(&body)
         .bind(now_ms())
         .bind(&scope.project_id)
         .bind(&scope.account_id)

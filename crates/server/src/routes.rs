@@ -13,6 +13,12 @@ pub enum Handler {
     AccountsCollection,
     /// `/api/v1/accounts/{id}`.
     AccountsItem,
+    /// `/api/v1/keys`.
+    KeysCollection,
+    /// `/api/v1/keys/{id}`.
+    KeysItem,
+    /// `/api/v1/keys/{id}/rotate`.
+    KeysRotate,
     /// `/unified/crm/{resources}`.
     UnifiedCollection,
     /// `/unified/crm/{resources}/{id}`.
@@ -85,6 +91,39 @@ pub const ROUTES: &[Route] = &[
             ),
             ("DELETE", "Unlink an account"),
         ],
+    },
+    Route {
+        path: "/api/v1/keys",
+        handler: Handler::KeysCollection,
+        dialect: Some(Dialect::V1),
+        methods: &[
+            (
+                "POST",
+                "Create a named API key in the key's environment (its secret is shown only in this answer)",
+            ),
+            (
+                "GET",
+                "List the project's API keys in the key's environment (never their secrets)",
+            ),
+        ],
+    },
+    Route {
+        path: "/api/v1/keys/{id}",
+        handler: Handler::KeysItem,
+        dialect: Some(Dialect::V1),
+        methods: &[
+            ("GET", "Get an API key (never its secret)"),
+            ("DELETE", "Revoke an API key at once"),
+        ],
+    },
+    Route {
+        path: "/api/v1/keys/{id}/rotate",
+        handler: Handler::KeysRotate,
+        dialect: Some(Dialect::V1),
+        methods: &[(
+            "POST",
+            "Rotate an API key: a new key (secret shown once); the old one works for overlapSeconds more",
+        )],
     },
     Route {
         path: "/api/v1/{resource}",

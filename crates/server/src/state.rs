@@ -3,7 +3,9 @@
 
 use crate::crypto::{self, Environment};
 use crate::error::ApiError;
-use crate::store::{CredentialPairs, LinkedAccount, NewAccount, Project, Store, StoreError};
+use crate::store::{
+    CredentialPairs, KeyAuth, LinkedAccount, NewAccount, Project, Store, StoreError,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -99,7 +101,7 @@ type UserKey = (String, Environment, String, String);
 
 #[derive(Default)]
 struct Caches {
-    keys: RwLock<HashMap<String, (Project, Environment, Instant)>>,
+    keys: RwLock<HashMap<String, (KeyAuth, Instant)>>,
     accounts: RwLock<HashMap<String, (Arc<AccountEntry>, Instant)>>,
     by_user: RwLock<HashMap<UserKey, (String, Instant)>>,
     owners: RwLock<HashMap<String, OwnerCache>>,
@@ -120,6 +122,10 @@ pub struct Config {
     /// Changes made through this process invalidate at once; this bounds how long a change made
     /// by another gateway process on the same store takes to be seen.
     pub cache_ttl: Duration,
+    /// How long a cached API key is trusted before the store is asked again (at most
+    /// `cache_ttl`): bounds how long a key revoked through another gateway process keeps
+    /// working here. One store read per key and interval while the key is in use.
+    pub key_ttl: Duration,
     /// Retries of provider calls. Kept short by default: a client waits on the gateway, so a
     /// long `Retry-After` is answered as a 429 at once rather than slept through.
     pub retry: RetryPolicy,
@@ -144,6 +150,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             provider_timeout: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(30),
+            key_ttl: Duration::from_secs(2),
             retry: RetryPolicy::new(3, Duration::from_millis(200))
                 .max_delay(Duration::from_secs(2))
                 .max_total(Duration::from_secs(5)),
@@ -164,6 +171,13 @@ impl Config {
     /// Sets how long cached keys and accounts are trusted.
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.cache_ttl = ttl;
+        self
+    }
+
+    /// Sets how long a cached API key is trusted (revocations by other processes are seen
+    /// within it).
+    pub fn key_ttl(mut self, ttl: Duration) -> Self {
+        self.key_ttl = ttl;
         self
     }
 
@@ -219,6 +233,8 @@ pub(crate) struct Inner {
     limiters: std::sync::Mutex<HashMap<String, RateLimiter>>,
     /// This process's name in the store's leases.
     instance: String,
+    /// API key id → when this process last wrote its `last_used` (Unix ms).
+    key_used: std::sync::Mutex<HashMap<String, i64>>,
     requests: std::sync::atomic::AtomicU64,
 }
 
@@ -262,12 +278,19 @@ fn store_err(dialect: Dialect, e: StoreError) -> ApiError {
                 },
             )
         }
+        // Named, without internals: the account's data and the key are never in the answer.
+        StoreError::Undecryptable { .. } | StoreError::KeyMismatch => {
+            ApiError::status(dialect, 500, e.to_string())
+        }
         other => {
             tracing::error!(error = %other, "store failure");
             ApiError::new(dialect, Error::Internal(format!("store: {other}")))
         }
     }
 }
+
+/// How often a key's `last_used` is written to the store by one process.
+const LAST_USED_EVERY_MS: i64 = 60_000;
 
 impl Gateway {
     /// A gateway over `store`.
@@ -281,6 +304,7 @@ impl Gateway {
                 refresh_locks: Default::default(),
                 limiters: Default::default(),
                 instance: uuid::Uuid::new_v4().simple().to_string(),
+                key_used: Default::default(),
                 requests: Default::default(),
             }),
         }
@@ -296,7 +320,7 @@ impl Gateway {
         &self.inner.config
     }
 
-    /// Authenticates an API key (cached).
+    /// Authenticates an API key (cached for [`Config::key_ttl`], never past the key's expiry).
     pub async fn authenticate(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
         let caller = self.authenticate_any(dialect, key).await?;
         if caller.env == Environment::Test && !self.inner.config.test_mode {
@@ -310,33 +334,79 @@ impl Gateway {
 
     async fn authenticate_any(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
         let hash = crypto::hash_key(key);
-        if let Ok(map) = self.inner.caches.keys.read() {
-            if let Some((p, env, at)) = map.get(&hash) {
-                if at.elapsed() < self.inner.config.cache_ttl {
-                    return Ok(Caller {
-                        project: p.clone(),
-                        env: *env,
-                    });
+        let ttl = self.inner.config.key_ttl.min(self.inner.config.cache_ttl);
+        let now = crate::reliability::now_ms();
+        let cached = self.inner.caches.keys.read().ok().and_then(|map| {
+            map.get(&hash)
+                .filter(|(auth, at)| at.elapsed() < ttl && auth.expires_ms.is_none_or(|e| e > now))
+                .map(|(auth, _)| auth.clone())
+        });
+        let auth = match cached {
+            Some(auth) => auth,
+            None => match self
+                .inner
+                .store
+                .authenticate_key(key)
+                .await
+                .map_err(|e| store_err(dialect, e))?
+            {
+                Some(auth) => {
+                    if let Ok(mut map) = self.inner.caches.keys.write() {
+                        map.insert(hash, (auth.clone(), Instant::now()));
+                    }
+                    auth
                 }
-            }
+                None => {
+                    if let Ok(mut map) = self.inner.caches.keys.write() {
+                        map.remove(&hash);
+                    }
+                    return Err(ApiError::unauthorized(
+                        dialect,
+                        "invalid API key; use an active project key (sk_live_… or sk_test_…)",
+                    ));
+                }
+            },
+        };
+        self.note_key_use(&auth.key_id, now);
+        Ok(Caller {
+            project: auth.project,
+            env: auth.env,
+        })
+    }
+
+    /// Records a use of key `id`: in memory, and in the store at most once a minute (in a task
+    /// of its own, off the request's path).
+    fn note_key_use(&self, id: &str, now: i64) {
+        let due = match self.inner.key_used.lock() {
+            Ok(mut map) => match map.get_mut(id) {
+                Some(last) if now - *last < LAST_USED_EVERY_MS => false,
+                Some(last) => {
+                    *last = now;
+                    true
+                }
+                None => {
+                    map.insert(id.to_owned(), now);
+                    true
+                }
+            },
+            Err(_) => false,
+        };
+        if due {
+            let store = self.inner.store.clone();
+            let id = id.to_owned();
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_key(&id, now).await {
+                    tracing::warn!(key = %id, error = %e, "could not record an API key's last use");
+                }
+            });
         }
-        match self
-            .inner
-            .store
-            .authenticate(key)
-            .await
-            .map_err(|e| store_err(dialect, e))?
-        {
-            Some((project, env)) => {
-                if let Ok(mut map) = self.inner.caches.keys.write() {
-                    map.insert(hash, (project.clone(), env, Instant::now()));
-                }
-                Ok(Caller { project, env })
-            }
-            None => Err(ApiError::unauthorized(
-                dialect,
-                "invalid API key; use a project key (sk_live_… or sk_test_…)",
-            )),
+    }
+
+    /// Forgets the cached entries of API key `id` (after a revoke or rotation through this
+    /// process).
+    pub fn invalidate_key(&self, id: &str) {
+        if let Ok(mut map) = self.inner.caches.keys.write() {
+            map.retain(|_, (auth, _)| auth.key_id != id);
         }
     }
 

@@ -13,8 +13,22 @@ async fn stores() -> Vec<Store> {
         .await
         .unwrap()];
     match std::env::var("UNICRM_TEST_POSTGRES_URL") {
-        Ok(pg) if pg.starts_with("postgres") => {
-            out.push(Store::connect(&pg, MasterKey::generate()).await.unwrap())
+        Ok(admin) if admin.starts_with("postgres") => {
+            // A database of its own: a store keeps one master key.
+            let name = format!("unicrm_t_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            let mut pg = url::Url::parse(&admin).unwrap();
+            pg.set_path(&format!("/{name}"));
+            out.push(
+                Store::connect(pg.as_str(), MasterKey::generate())
+                    .await
+                    .unwrap(),
+            )
         }
         _ => eprintln!("PostgreSQL part skipped: UNICRM_TEST_POSTGRES_URL is not set"),
     }

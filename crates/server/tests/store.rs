@@ -6,11 +6,24 @@ use std::collections::BTreeMap;
 use unicrm_server::store::{CredentialPairs, NewAccount, StoreError};
 use unicrm_server::{Environment, MasterKey, Store};
 
-fn postgres_url() -> Option<String> {
-    std::env::var("UNICRM_TEST_POSTGRES_URL")
+/// A new, empty database on the configured PostgreSQL server: a store keeps one master key
+/// (its key verifier), so a test with a key of its own needs a database of its own.
+async fn postgres_url() -> Option<String> {
+    let admin = std::env::var("UNICRM_TEST_POSTGRES_URL")
         .ok()
         .or_else(|| std::env::var("DATABASE_URL").ok())
-        .filter(|u| u.starts_with("postgres"))
+        .filter(|u| u.starts_with("postgres"))?;
+    let name = format!("unicrm_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
 }
 
 fn sqlite_url() -> (String, std::path::PathBuf) {
@@ -168,7 +181,7 @@ async fn dev_key_file_is_generated_beside_the_database() {
 
 #[tokio::test]
 async fn postgres_store() {
-    let Some(url) = postgres_url() else {
+    let Some(url) = postgres_url().await else {
         eprintln!("skipped: set UNICRM_TEST_POSTGRES_URL to test PostgreSQL");
         return;
     };

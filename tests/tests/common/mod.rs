@@ -65,6 +65,22 @@ pub async fn start_with(config: Config) -> Harness {
     }
 }
 
+/// A new, empty database on the PostgreSQL server of `admin_url`: a store keeps one master key
+/// (its key verifier), so a test with a key of its own needs a database of its own.
+pub async fn postgres_database(admin_url: &str) -> String {
+    let name = format!("unicrm_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(admin_url).await.expect("PostgreSQL");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("CREATE DATABASE");
+    pool.close().await;
+    let mut url = url::Url::parse(admin_url).expect("PostgreSQL URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
 /// `Basic base64(<key>:)`.
 pub fn basic(key: &str) -> String {
     format!(
