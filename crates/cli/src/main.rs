@@ -84,6 +84,8 @@ enum Command {
         /// holds across every gateway process sharing one PostgreSQL.
         #[arg(long, env = "UNICRM_SHARED_RATE_LIMIT")]
         shared_rate_limit: bool,
+        #[command(flatten)]
+        limits: gateway::LimitArgs,
     },
     /// Create and list projects (each owns a live and a test key).
     Projects {
@@ -153,13 +155,16 @@ fn main() -> anyhow::Result<()> {
             sandbox_url,
             provider_timeout,
             shared_rate_limit,
+            limits,
         } => gateway::serve(
             &cli.database_url,
             bind,
             sandbox_url,
-            unicrm_server::Config::default()
-                .provider_timeout(provider_timeout)
-                .shared_rate_limit(shared_rate_limit),
+            limits.apply(
+                unicrm_server::Config::default()
+                    .provider_timeout(provider_timeout)
+                    .shared_rate_limit(shared_rate_limit),
+            ),
         ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
@@ -240,7 +245,7 @@ fn map(provider: &str, resource: &str, from: From, to: To) -> anyhow::Result<()>
 }
 
 /// `30s`, `1500ms`, `2m` or plain seconds (`30`, `0.5`).
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => (&s[..i], &s[i..]),

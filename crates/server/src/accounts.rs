@@ -95,6 +95,7 @@ fn check_credentials(
     provider: &str,
     c: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
+    gw.config().limits.check_credentials(D, c)?;
     let pairs = CredentialPairs(c.clone());
     split_credentials(&pairs).map_err(|e| ApiError::new(D, e))?;
     if env == Environment::Live {
@@ -121,8 +122,10 @@ pub async fn create(
         if b.end_user_id.trim().is_empty() {
             return Err(ApiError::invalid(D, "endUserId", "must not be empty"));
         }
+        gw.config().limits.check_id(D, "endUserId", &b.end_user_id)?;
         let mapping = b.field_mapping.unwrap_or_default();
         check_mapping(&mapping)?;
+        gw.config().limits.check_field_mapping(D, &mapping)?;
         let new = match (caller.env, b.credentials) {
             (Environment::Test, None) => {
                 let mut n = sandbox_account(&caller.project.id, &b.provider, &b.end_user_id);
@@ -148,11 +151,7 @@ pub async fn create(
                 ))
             }
         };
-        let account = gw
-            .store()
-            .link_account(new)
-            .await
-            .map_err(|e| gw.store_error(D, e))?;
+        let account = gw.link_account(D, new, false).await?;
         Ok((
             StatusCode::CREATED,
             Json(v1::envelope(201, render(&account))),
@@ -229,6 +228,7 @@ pub async fn update(
         let b: UpdateBody = dialect::parse_json(&bytes).map_err(|e| ApiError::new(D, e))?;
         if let Some(m) = &b.field_mapping {
             check_mapping(m)?;
+            gw.config().limits.check_field_mapping(D, m)?;
         }
         if let Some(c) = &b.credentials {
             check_credentials(

@@ -22,6 +22,8 @@ pub mod crypto;
 pub mod error;
 pub mod hosts;
 pub mod idempotency;
+pub mod limits;
+pub mod listen;
 pub mod openapi;
 pub mod ops;
 pub mod reliability;
@@ -43,6 +45,8 @@ use serde_json::json;
 use unicrm_core::dialect::Dialect;
 
 pub use crypto::{Environment, MasterKey};
+pub use limits::Limits;
+pub use listen::{serve, ListenerLimits};
 pub use state::{Config, Gateway};
 pub use store::{Store, StoreError};
 

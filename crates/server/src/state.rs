@@ -4,8 +4,11 @@
 use crate::crypto::{self, Environment};
 use crate::error::ApiError;
 use crate::store::{CredentialPairs, LinkedAccount, NewAccount, Project, Store, StoreError};
+use crate::limits::Limits;
+use crate::listen::ListenerLimits;
+use quick_cache::sync::Cache;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
 use unicrm_core::limit::{RateLimiter, RetryPolicy};
@@ -97,12 +100,45 @@ pub fn split_credentials(
 /// (project, environment, provider, end user).
 type UserKey = (String, Environment, String, String);
 
-#[derive(Default)]
+/// The in-memory caches, each bounded by [`Limits::cache_entries`] (quick_cache's S3-FIFO
+/// eviction: entries used once go first, hot ones stay).
 struct Caches {
-    keys: RwLock<HashMap<String, (Project, Environment, Instant)>>,
-    accounts: RwLock<HashMap<String, (Arc<AccountEntry>, Instant)>>,
-    by_user: RwLock<HashMap<UserKey, (String, Instant)>>,
-    owners: RwLock<HashMap<String, OwnerCache>>,
+    keys: Cache<String, (Project, Environment, Instant)>,
+    accounts: Cache<String, (Arc<AccountEntry>, Instant)>,
+    by_user: Cache<UserKey, (String, Instant)>,
+    owners: Cache<String, OwnerCache>,
+    limiters: Cache<String, RateLimiter>,
+}
+
+impl Caches {
+    fn new(limits: &Limits) -> Self {
+        let n = limits.cache_entries.max(1);
+        Caches {
+            keys: Cache::new(n),
+            accounts: Cache::new(n),
+            by_user: Cache::new(n),
+            owners: Cache::new(n),
+            limiters: Cache::new(n),
+        }
+    }
+}
+
+/// Entries in the gateway's in-memory caches (see [`Gateway::cache_sizes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheSizes {
+    /// API key → project.
+    pub keys: usize,
+    /// Linked accounts by id.
+    pub accounts: usize,
+    /// (project, environment, provider, end user) → account id.
+    pub by_user: usize,
+    /// Owner caches of accounts.
+    pub owners: usize,
+    /// Rate limiters of accounts.
+    pub limiters: usize,
+    /// Per-account refresh locks (only while a refresh is under way).
+    pub refresh_locks: usize,
 }
 
 /// Gateway configuration.
@@ -131,6 +167,10 @@ pub struct Config {
     /// the quota holds across every gateway process on one PostgreSQL. One store round trip
     /// per call; off by default (one process needs only its in-memory token buckets).
     pub shared_rate_limit: bool,
+    /// Quotas, size limits and cache bounds.
+    pub limits: Limits,
+    /// Timeouts and connection caps of the listener ([`crate::serve`]).
+    pub listener: ListenerLimits,
 }
 
 impl Default for Config {
@@ -145,6 +185,8 @@ impl Default for Config {
                 .max_total(Duration::from_secs(5)),
             sandbox_rate_limit: None,
             shared_rate_limit: false,
+            limits: Limits::default(),
+            listener: ListenerLimits::default(),
         }
     }
 }
@@ -191,6 +233,18 @@ impl Config {
         self.body_limit = bytes;
         self
     }
+
+    /// Sets the quotas, size limits and cache bounds.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the listener's timeouts and connection caps.
+    pub fn listener(mut self, listener: ListenerLimits) -> Self {
+        self.listener = listener;
+        self
+    }
 }
 
 /// The gateway: cheap to clone, shared by every request.
@@ -204,8 +258,10 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: unicrm_core::transport::HttpClient,
     caches: Caches,
-    refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    limiters: std::sync::Mutex<HashMap<String, RateLimiter>>,
+    /// Per-account refresh locks, removed once no refresh of the account is under way.
+    refresh_locks: RefreshLocks,
+    /// Linking a new account: quota check and insert, one at a time in this process.
+    link_lock: tokio::sync::Mutex<()>,
     /// This process's name in the store's leases.
     instance: String,
     requests: std::sync::atomic::AtomicU64,
@@ -264,13 +320,13 @@ impl Gateway {
         Gateway {
             inner: Arc::new(Inner {
                 store,
-                config,
                 http: unicrm_core::context::default_http_client(),
-                caches: Caches::default(),
+                caches: Caches::new(&config.limits),
                 refresh_locks: Default::default(),
-                limiters: Default::default(),
+                link_lock: Default::default(),
                 instance: uuid::Uuid::new_v4().simple().to_string(),
                 requests: Default::default(),
+                config,
             }),
         }
     }
@@ -288,14 +344,9 @@ impl Gateway {
     /// Authenticates an API key (cached).
     pub async fn authenticate(&self, dialect: Dialect, key: &str) -> Result<Caller, ApiError> {
         let hash = crypto::hash_key(key);
-        if let Ok(map) = self.inner.caches.keys.read() {
-            if let Some((p, env, at)) = map.get(&hash) {
-                if at.elapsed() < self.inner.config.cache_ttl {
-                    return Ok(Caller {
-                        project: p.clone(),
-                        env: *env,
-                    });
-                }
+        if let Some((project, env, at)) = self.inner.caches.keys.get(&hash) {
+            if at.elapsed() < self.inner.config.cache_ttl {
+                return Ok(Caller { project, env });
             }
         }
         match self
@@ -306,9 +357,10 @@ impl Gateway {
             .map_err(|e| store_err(dialect, e))?
         {
             Some((project, env)) => {
-                if let Ok(mut map) = self.inner.caches.keys.write() {
-                    map.insert(hash, (project.clone(), env, Instant::now()));
-                }
+                self.inner
+                    .caches
+                    .keys
+                    .insert(hash, (project.clone(), env, Instant::now()));
                 Ok(Caller { project, env })
             }
             None => Err(ApiError::unauthorized(
@@ -320,14 +372,13 @@ impl Gateway {
 
     fn entry_for(&self, account: LinkedAccount) -> unicrm_core::Result<Arc<AccountEntry>> {
         let (credentials, settings, base_url) = split_credentials(&account.credentials)?;
-        let owners = {
-            let mut map = self
-                .inner
-                .caches
-                .owners
-                .write()
-                .map_err(|_| Error::Internal("owner cache poisoned".into()))?;
-            map.entry(account.id.clone()).or_default().clone()
+        let owners = match self.inner.caches.owners.get(&account.id) {
+            Some(o) => o,
+            None => {
+                let o = OwnerCache::bounded(self.inner.config.limits.owner_cache_entries);
+                self.inner.caches.owners.insert(account.id.clone(), o.clone());
+                o
+            }
         };
         Ok(Arc::new(AccountEntry {
             account,
@@ -340,44 +391,88 @@ impl Gateway {
 
     fn cache_account(&self, entry: &Arc<AccountEntry>) {
         let a = &entry.account;
-        if let Ok(mut map) = self.inner.caches.accounts.write() {
-            map.insert(a.id.clone(), (entry.clone(), Instant::now()));
-        }
-        if let Ok(mut map) = self.inner.caches.by_user.write() {
-            map.insert(
-                (
-                    a.project_id.clone(),
-                    a.environment,
-                    a.provider.clone(),
-                    a.end_user_id.clone(),
-                ),
-                (a.id.clone(), Instant::now()),
-            );
-        }
+        self.inner
+            .caches
+            .accounts
+            .insert(a.id.clone(), (entry.clone(), Instant::now()));
+        self.inner
+            .caches
+            .by_user
+            .insert(user_key(a), (a.id.clone(), Instant::now()));
     }
 
     /// Forgets a cached account (after a change or delete).
     pub fn invalidate_account(&self, id: &str) {
-        let removed = self
-            .inner
-            .caches
-            .accounts
-            .write()
-            .ok()
-            .and_then(|mut m| m.remove(id));
-        if let Ok(mut m) = self.inner.caches.by_user.write() {
-            m.retain(|_, (acc, _)| acc != id);
+        let caches = &self.inner.caches;
+        if let Some((_, (entry, _))) = caches.accounts.remove(id) {
+            // A by-user entry whose account is no longer cached is never trusted on its own
+            // (`account_for_user` reads the account through `cached`), so only this one needs
+            // to go.
+            caches
+                .by_user
+                .remove_if(&user_key(&entry.account), |(acc, _)| acc == id);
         }
-        if let Ok(mut m) = self.inner.caches.owners.write() {
-            m.remove(id);
-        }
-        drop(removed);
+        caches.owners.remove(id);
     }
 
     fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
-        let map = self.inner.caches.accounts.read().ok()?;
-        let (e, at) = map.get(id)?;
-        (at.elapsed() < self.inner.config.cache_ttl).then(|| e.clone())
+        let (e, at) = self.inner.caches.accounts.get(id)?;
+        (at.elapsed() < self.inner.config.cache_ttl).then_some(e)
+    }
+
+    /// How many entries each in-memory cache holds now (for monitoring and tests).
+    pub fn cache_sizes(&self) -> CacheSizes {
+        let c = &self.inner.caches;
+        CacheSizes {
+            keys: c.keys.len(),
+            accounts: c.accounts.len(),
+            by_user: c.by_user.len(),
+            owners: c.owners.len(),
+            limiters: c.limiters.len(),
+            refresh_locks: self.inner.refresh_locks.lock().map(|m| m.len()).unwrap_or(0),
+        }
+    }
+
+    /// Links `new` unless the project's quota of its environment is used up (a 403 naming the
+    /// limit). With `or_get`, an account already linked for the same end user and provider is
+    /// answered instead of a conflict. One link at a time in this process, so concurrent first
+    /// uses cannot overshoot the quota here; processes sharing a store each check it before
+    /// inserting (they can overshoot by at most one account each at the same instant).
+    pub async fn link_account(
+        &self,
+        dialect: Dialect,
+        new: NewAccount,
+        or_get: bool,
+    ) -> Result<LinkedAccount, ApiError> {
+        let limits = &self.inner.config.limits;
+        limits.check_id(dialect, "endUserId", &new.end_user_id)?;
+        limits.check_credentials(dialect, &new.credentials.0)?;
+        limits.check_field_mapping(dialect, &new.field_mapping)?;
+        let store = &self.inner.store;
+        let _one_at_a_time = self.inner.link_lock.lock().await;
+        if or_get {
+            if let Some(a) = store
+                .find_account(&new.project_id, new.environment, &new.provider, &new.end_user_id)
+                .await
+                .map_err(|e| store_err(dialect, e))?
+            {
+                return Ok(a);
+            }
+        }
+        let linked = store
+            .count_accounts(&new.project_id, new.environment)
+            .await
+            .map_err(|e| store_err(dialect, e))?;
+        if linked >= limits.max_accounts(new.environment) {
+            tracing::warn!(project = %new.project_id, environment = %new.environment, linked, "account quota reached");
+            return Err(limits.quota_error(dialect, new.environment, linked));
+        }
+        let result = if or_get {
+            store.link_or_get(new).await
+        } else {
+            store.link_account(new).await
+        };
+        result.map_err(|e| store_err(dialect, e))
     }
 
     /// A linked account by id, visible to `caller` only when it is of the caller's project and
@@ -388,6 +483,7 @@ impl Gateway {
         caller: &Caller,
         id: &str,
     ) -> Result<Arc<AccountEntry>, ApiError> {
+        self.inner.config.limits.check_id(dialect, "id", id)?;
         let entry = match self.cached(id) {
             Some(e) => Some(e),
             None => match self
@@ -431,17 +527,23 @@ impl Gateway {
         provider: &str,
         end_user_id: &str,
     ) -> Result<Arc<AccountEntry>, ApiError> {
+        self.inner
+            .config
+            .limits
+            .check_id(dialect, "endUserId", end_user_id)?;
         let key = (
             caller.project.id.clone(),
             caller.env,
             provider.to_owned(),
             end_user_id.to_owned(),
         );
-        let cached_id = self.inner.caches.by_user.read().ok().and_then(|m| {
-            m.get(&key)
-                .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
-                .map(|(id, _)| id.clone())
-        });
+        let cached_id = self
+            .inner
+            .caches
+            .by_user
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
+            .map(|(id, _)| id);
         if let Some(entry) = cached_id.and_then(|id| self.cached(&id)) {
             return Ok(entry);
         }
@@ -453,10 +555,13 @@ impl Gateway {
         let account = match (found, caller.env) {
             (Some(a), _) => a,
             (None, Environment::Test) => {
-                let a = store
-                    .link_or_get(sandbox_account(&caller.project.id, provider, end_user_id))
-                    .await
-                    .map_err(|e| store_err(dialect, e))?;
+                let a = self
+                    .link_account(
+                        dialect,
+                        sandbox_account(&caller.project.id, provider, end_user_id),
+                        true,
+                    )
+                    .await?;
                 tracing::info!(account = %a.id, provider, end_user_id, "linked a sandbox account on first use");
                 a
             }
@@ -563,15 +668,18 @@ impl Gateway {
             return Ok(cx);
         }
         let account = &target.entry.account;
-        let lock = {
-            let mut map = self
-                .inner
-                .refresh_locks
-                .lock()
-                .map_err(|_| Error::Internal("refresh lock poisoned".into()))?;
-            map.entry(account.id.clone()).or_default().clone()
-        };
-        let _guard = lock.lock().await;
+        let lock = RefreshLock::take(&self.inner.refresh_locks, &account.id)?;
+        let _guard = lock.lock.lock().await;
+        self.refresh_locked(target, cx, due).await
+    }
+
+    async fn refresh_locked(
+        &self,
+        target: &Target,
+        cx: Context,
+        due: impl Fn(&Credentials) -> bool,
+    ) -> unicrm_core::Result<Context> {
+        let account = &target.entry.account;
         // Across processes: a lease row in the store (held at most a provider timeout plus
         // slack, so a process dying mid-refresh does not block the account for long).
         let lease = format!("refresh:{}", account.id);
@@ -691,12 +799,12 @@ impl Gateway {
     /// when it has a quota.
     fn limiter(&self, entry: &AccountEntry, connector: &dyn Connector) -> Option<RateLimiter> {
         let (calls, per) = self.quota(entry, connector)?;
-        let mut map = self.inner.limiters.lock().ok()?;
-        Some(
-            map.entry(entry.account.id.clone())
-                .or_insert_with(|| RateLimiter::new(calls, per))
-                .clone(),
-        )
+        let limiters = &self.inner.caches.limiters;
+        limiters
+            .get_or_insert_with(&entry.account.id, || {
+                Ok::<_, std::convert::Infallible>(RateLimiter::new(calls, per))
+            })
+            .ok()
     }
 
     /// With [`Config::shared_rate_limit`]: counts this call in the account's window in the
@@ -771,6 +879,49 @@ impl Gateway {
     pub fn store_error(&self, dialect: Dialect, e: StoreError) -> ApiError {
         store_err(dialect, e)
     }
+}
+
+type RefreshLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+
+/// A handle on an account's refresh lock; when the last handle goes (the refresh is done, or
+/// its request was dropped) the lock leaves the map, which so holds the locks of refreshes
+/// under way only.
+struct RefreshLock<'a> {
+    map: &'a RefreshLocks,
+    id: &'a str,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<'a> RefreshLock<'a> {
+    fn take(map: &'a RefreshLocks, id: &'a str) -> unicrm_core::Result<Self> {
+        let lock = map
+            .lock()
+            .map_err(|_| Error::Internal("refresh lock poisoned".into()))?
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        Ok(RefreshLock { map, id, lock })
+    }
+}
+
+impl Drop for RefreshLock<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.map.lock() {
+            // The map's handle and this one: nobody else waits on it.
+            if Arc::strong_count(&self.lock) <= 2 {
+                map.remove(self.id);
+            }
+        }
+    }
+}
+
+fn user_key(a: &LinkedAccount) -> UserKey {
+    (
+        a.project_id.clone(),
+        a.environment,
+        a.provider.clone(),
+        a.end_user_id.clone(),
+    )
 }
 
 /// A new sandbox account: a random sandbox token as its credentials.
