@@ -555,6 +555,7 @@ async fn credential_id_and_mapping_sizes_are_limited() {
     )
     .await;
     assert_eq!(st, 400, "{b}");
+    assert!(b.to_string().contains("x-account-id"), "{b}");
     // Nothing of it was stored; a PATCH with an oversized credential is refused too.
     assert_eq!(
         s.store
@@ -627,4 +628,62 @@ fn an_owner_cache_keeps_at_most_its_bound() {
     assert!(cache.len() <= 100, "{}", cache.len());
     // The newest is kept.
     assert!(cache.get("o1999").is_some());
+}
+
+#[tokio::test]
+async fn the_account_quota_holds_on_postgres() {
+    let Some(url) = std::env::var("UNICRM_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("skipped: set UNICRM_TEST_POSTGRES_URL to run the quota on PostgreSQL");
+        return;
+    };
+    let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
+    let key = unicrm_server::MasterKey::generate().to_base64();
+    let (store, _) = unicrm_server::open_store(&url, Some(&key)).await.unwrap();
+    let project = store.create_project("pg-quota").await.unwrap();
+    let gateway = Gateway::new(
+        store.clone(),
+        limits(|l| l.max_test_accounts = 3).sandbox_url(sandbox.url()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let limits = gateway.config().listener.clone();
+    let app = unicrm_server::router(gateway);
+    let server = tokio::spawn(unicrm_server::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(
+            http.get(format!("{url}{}", v1_path("contact", "testcrm", &format!("pg-{i}"))))
+                .header("authorization", format!("Bearer {}", project.test_key))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [200, 200, 200, 403, 403]);
+    assert_eq!(
+        store
+            .count_accounts(&project.project.id, Environment::Test)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store
+            .count_accounts(&project.project.id, Environment::Live)
+            .await
+            .unwrap(),
+        0
+    );
+    server.abort();
 }
