@@ -130,8 +130,11 @@ async fn closed_within(tcp: &mut TcpStream, within: Duration) -> Option<Duration
     let started = Instant::now();
     let mut chunk = [0u8; 1024];
     loop {
-        match tokio::time::timeout(within.saturating_sub(started.elapsed()), tcp.read(&mut chunk))
-            .await
+        match tokio::time::timeout(
+            within.saturating_sub(started.elapsed()),
+            tcp.read(&mut chunk),
+        )
+        .await
         {
             Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
             Ok(Ok(_)) => continue,
@@ -165,8 +168,7 @@ async fn trickled_headers_are_cut_off_at_the_header_read_timeout() {
                 {
                     return Some(started.elapsed());
                 }
-                match tokio::time::timeout(Duration::from_millis(100), tcp.read(&mut chunk)).await
-                {
+                match tokio::time::timeout(Duration::from_millis(100), tcp.read(&mut chunk)).await {
                     Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
                     Ok(Ok(_)) => panic!("answered a request whose head never ended"),
                     Err(_) => {}
@@ -176,7 +178,10 @@ async fn trickled_headers_are_cut_off_at_the_header_read_timeout() {
         }));
     }
     for c in clients {
-        let took = c.await.unwrap().expect("a trickling connection stayed open 5 s");
+        let took = c
+            .await
+            .unwrap()
+            .expect("a trickling connection stayed open 5 s");
         assert!(
             took >= Duration::from_millis(500) && took < Duration::from_millis(2500),
             "closed after {took:?}"
@@ -268,7 +273,10 @@ async fn a_trickled_body_is_answered_408_at_the_body_read_timeout() {
     let text = String::from_utf8_lossy(&buf);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("body_read_timeout"), "{text}");
-    assert!(took < Duration::from_millis(2500), "answered after {took:?}");
+    assert!(
+        took < Duration::from_millis(2500),
+        "answered after {took:?}"
+    );
     writer.abort();
 }
 
@@ -297,7 +305,9 @@ async fn connections_over_the_per_ip_cap_are_answered_503_at_once() {
             .expect("an over-cap connection got no answer");
         assert_eq!(status, 503, "{body}");
         assert!(body.contains("max_connections_per_ip"), "{body}");
-        assert!(closed_within(&mut tcp, Duration::from_secs(2)).await.is_some());
+        assert!(closed_within(&mut tcp, Duration::from_secs(2))
+            .await
+            .is_some());
     }
     assert!(started.elapsed() < Duration::from_secs(10));
     // The established connections keep being served, and another address is not affected.
@@ -387,10 +397,13 @@ async fn test_key_auto_linking_stops_at_the_project_account_quota() {
     let s = serve(limits(|l| l.max_test_accounts = 5)).await;
     for i in 0..5 {
         let (st, b, _) = common::json(
-            s.v1(Method::GET, &v1_path("contact", "testcrm", &format!("user-{i}")))
-                .send()
-                .await
-                .unwrap(),
+            s.v1(
+                Method::GET,
+                &v1_path("contact", "testcrm", &format!("user-{i}")),
+            )
+            .send()
+            .await
+            .unwrap(),
         )
         .await;
         assert_eq!(st, 200, "{b}");
@@ -404,7 +417,10 @@ async fn test_key_auto_linking_stops_at_the_project_account_quota() {
     .await;
     assert_eq!(st, 403, "{b}");
     let msg = b["message"].as_str().unwrap();
-    assert!(msg.contains("max_test_accounts") && msg.contains("at most 5"), "{b}");
+    assert!(
+        msg.contains("max_test_accounts") && msg.contains("at most 5"),
+        "{b}"
+    );
     // Linking over the API is refused too; end users already linked keep working.
     let (st, b) = s
         .link(json!({"provider": "testcrm", "endUserId": "user-6"}))
@@ -428,7 +444,12 @@ async fn test_key_auto_linking_stops_at_the_project_account_quota() {
     // The live environment has its own quota; a deleted account gives its place back.
     let id = s
         .store
-        .find_account(&s.project.project.id, Environment::Test, "testcrm", "user-1")
+        .find_account(
+            &s.project.project.id,
+            Environment::Test,
+            "testcrm",
+            "user-1",
+        )
         .await
         .unwrap()
         .unwrap()
@@ -454,12 +475,15 @@ async fn concurrent_first_uses_do_not_overshoot_the_quota() {
     for i in 0..40 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.v1(Method::GET, &v1_path("contact", "testcrm", &format!("c-{i}")))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+            s.v1(
+                Method::GET,
+                &v1_path("contact", "testcrm", &format!("c-{i}")),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
         }));
     }
     let mut ok = 0;
@@ -590,7 +614,10 @@ async fn caches_stay_bounded_over_many_end_users() {
     .await;
     for i in 0..400 {
         let st = s
-            .v1(Method::GET, &v1_path("contact", "testcrm", &format!("many-{i}")))
+            .v1(
+                Method::GET,
+                &v1_path("contact", "testcrm", &format!("many-{i}")),
+            )
             .send()
             .await
             .unwrap()
@@ -605,7 +632,10 @@ async fn caches_stay_bounded_over_many_end_users() {
         ("limiters", sizes.limiters),
         ("keys", sizes.keys),
     ] {
-        assert!(n <= 64, "cache {name} holds {n} entries (bound 64): {sizes:?}");
+        assert!(
+            n <= 64,
+            "cache {name} holds {n} entries (bound 64): {sizes:?}"
+        );
     }
     assert!(sizes.accounts > 0, "{sizes:?}");
     assert_eq!(sizes.refresh_locks, 0, "{sizes:?}");
@@ -661,13 +691,16 @@ async fn the_account_quota_holds_on_postgres() {
     let mut statuses = Vec::new();
     for i in 0..5 {
         statuses.push(
-            http.get(format!("{url}{}", v1_path("contact", "testcrm", &format!("pg-{i}"))))
-                .header("authorization", format!("Bearer {}", project.test_key))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
+            http.get(format!(
+                "{url}{}",
+                v1_path("contact", "testcrm", &format!("pg-{i}"))
+            ))
+            .header("authorization", format!("Bearer {}", project.test_key))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
         );
     }
     assert_eq!(statuses, [200, 200, 200, 403, 403]);

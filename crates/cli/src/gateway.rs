@@ -5,8 +5,8 @@ use clap::Subcommand;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use unicrm_server::store::{AccountView, CredentialPairs, NewAccount};
 use std::time::Duration;
+use unicrm_server::store::{AccountView, CredentialPairs, NewAccount};
 use unicrm_server::{Config, Environment, Gateway, KeySource, Limits, ListenerLimits, Store};
 
 /// The default store: a SQLite file in the working directory.

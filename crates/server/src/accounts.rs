@@ -122,7 +122,9 @@ pub async fn create(
         if b.end_user_id.trim().is_empty() {
             return Err(ApiError::invalid(D, "endUserId", "must not be empty"));
         }
-        gw.config().limits.check_id(D, "endUserId", &b.end_user_id)?;
+        gw.config()
+            .limits
+            .check_id(D, "endUserId", &b.end_user_id)?;
         let mapping = b.field_mapping.unwrap_or_default();
         check_mapping(&mapping)?;
         gw.config().limits.check_field_mapping(D, &mapping)?;

@@ -111,7 +111,7 @@ where
                     "too many connections from this address (max_connections_per_ip)"
                 };
                 drop((slot, permit));
-            tracing::debug!(%peer, why, "connection over the cap answered 503");
+                tracing::debug!(%peer, why, "connection over the cap answered 503");
                 if let Ok(r) = rejecting.clone().try_acquire_owned() {
                     tokio::spawn(reject(tcp, why, r));
                 }

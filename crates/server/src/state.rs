@@ -3,9 +3,9 @@
 
 use crate::crypto::{self, Environment};
 use crate::error::ApiError;
-use crate::store::{CredentialPairs, LinkedAccount, NewAccount, Project, Store, StoreError};
 use crate::limits::Limits;
 use crate::listen::ListenerLimits;
+use crate::store::{CredentialPairs, LinkedAccount, NewAccount, Project, Store, StoreError};
 use quick_cache::sync::Cache;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -376,7 +376,10 @@ impl Gateway {
             Some(o) => o,
             None => {
                 let o = OwnerCache::bounded(self.inner.config.limits.owner_cache_entries);
-                self.inner.caches.owners.insert(account.id.clone(), o.clone());
+                self.inner
+                    .caches
+                    .owners
+                    .insert(account.id.clone(), o.clone());
                 o
             }
         };
@@ -429,7 +432,12 @@ impl Gateway {
             by_user: c.by_user.len(),
             owners: c.owners.len(),
             limiters: c.limiters.len(),
-            refresh_locks: self.inner.refresh_locks.lock().map(|m| m.len()).unwrap_or(0),
+            refresh_locks: self
+                .inner
+                .refresh_locks
+                .lock()
+                .map(|m| m.len())
+                .unwrap_or(0),
         }
     }
 
@@ -452,7 +460,12 @@ impl Gateway {
         let _one_at_a_time = self.inner.link_lock.lock().await;
         if or_get {
             if let Some(a) = store
-                .find_account(&new.project_id, new.environment, &new.provider, &new.end_user_id)
+                .find_account(
+                    &new.project_id,
+                    new.environment,
+                    &new.provider,
+                    &new.end_user_id,
+                )
                 .await
                 .map_err(|e| store_err(dialect, e))?
             {

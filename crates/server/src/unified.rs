@@ -49,9 +49,7 @@ async fn caller_and_account(
                 "required header is missing: the id of a linked account",
             )
         })?;
-    gw.config()
-        .limits
-        .check_id(D, "x-account-id", account_id)?;
+    gw.config().limits.check_id(D, "x-account-id", account_id)?;
     let entry = gw.account_by_id(D, &caller, account_id).await?;
     let target = gw.target(D, entry)?;
     Ok((caller, target))
