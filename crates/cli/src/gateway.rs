@@ -5,8 +5,9 @@ use clap::Subcommand;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 use unicrm_server::store::{AccountRow, AccountView, CredentialPairs, NewAccount};
-use unicrm_server::{Config, Environment, Gateway, KeySource, Store};
+use unicrm_server::{Config, Environment, Gateway, KeySource, Limits, ListenerLimits, Store};
 
 /// The default store: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://unicrm.db?mode=rwc";
@@ -232,6 +233,100 @@ pub fn accounts(database_url: &str, cmd: AccountsCommand) -> anyhow::Result<()> 
     })
 }
 
+/// `unicrm serve`'s listener timeouts, connection caps, quotas, size limits and cache bounds
+/// (defaults: [`ListenerLimits::default`], [`Limits::default`]).
+#[derive(clap::Args, Debug)]
+pub struct LimitArgs {
+    /// Time a client has to send a complete request head.
+    #[arg(long, env = "UNICRM_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = crate::parse_duration)]
+    header_read_timeout: Duration,
+    /// Time a client has to send a complete request body (a 408 past it).
+    #[arg(long, env = "UNICRM_BODY_READ_TIMEOUT", default_value = "30s", value_parser = crate::parse_duration)]
+    body_read_timeout: Duration,
+    /// Time a kept-alive connection may sit idle before it is closed.
+    #[arg(long, env = "UNICRM_IDLE_TIMEOUT", default_value = "60s", value_parser = crate::parse_duration)]
+    idle_timeout: Duration,
+    /// Open connections in all (more are answered 503; lowered to fit the open-file limit).
+    #[arg(long, env = "UNICRM_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Open connections from one IP address (more are answered 503).
+    #[arg(long, env = "UNICRM_MAX_CONNECTIONS_PER_IP", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_ip: u32,
+    /// Linked accounts a project may have in its live environment.
+    #[arg(long, env = "UNICRM_MAX_LIVE_ACCOUNTS", default_value_t = 100_000)]
+    max_live_accounts: u64,
+    /// Linked accounts a project may have in its test environment (sandbox accounts linked on
+    /// first use included).
+    #[arg(long, env = "UNICRM_MAX_TEST_ACCOUNTS", default_value_t = 1_000)]
+    max_test_accounts: u64,
+    /// Largest credential or setting value, in bytes.
+    #[arg(long, env = "UNICRM_MAX_CREDENTIAL_BYTES", default_value_t = 16 * 1024)]
+    max_credential_bytes: usize,
+    /// Most credential pairs (settings included) of one account.
+    #[arg(long, env = "UNICRM_MAX_CREDENTIAL_PAIRS", default_value_t = 64)]
+    max_credential_pairs: usize,
+    /// Most field-mapping entries of one account.
+    #[arg(long, env = "UNICRM_MAX_FIELD_MAPPINGS", default_value_t = 512)]
+    max_field_mappings: usize,
+    /// Longest endUserId or account id, in bytes.
+    #[arg(long, env = "UNICRM_MAX_ID_BYTES", default_value_t = 256)]
+    max_id_bytes: usize,
+    /// Entries of each in-memory cache (keys, accounts, owners, rate limiters).
+    #[arg(long, env = "UNICRM_CACHE_ENTRIES", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    cache_entries: u64,
+}
+
+impl LimitArgs {
+    /// `config` with these limits.
+    pub fn apply(&self, config: Config) -> Config {
+        let mut listener = ListenerLimits::default();
+        listener.header_read_timeout = self.header_read_timeout;
+        listener.body_read_timeout = self.body_read_timeout;
+        listener.idle_timeout = self.idle_timeout;
+        listener.max_connections = fit_open_files(self.max_connections as usize);
+        listener.max_connections_per_ip = self.max_connections_per_ip as usize;
+        let mut limits = Limits::default();
+        limits.max_live_accounts = self.max_live_accounts;
+        limits.max_test_accounts = self.max_test_accounts;
+        limits.max_credential_value_bytes = self.max_credential_bytes;
+        limits.max_credential_pairs = self.max_credential_pairs;
+        limits.max_field_mappings = self.max_field_mappings;
+        limits.max_id_bytes = self.max_id_bytes;
+        limits.cache_entries = usize::try_from(self.cache_entries).unwrap_or(usize::MAX);
+        config.listener(listener).limits(limits)
+    }
+}
+
+/// File descriptors kept free of client connections (store pool, provider connections,
+/// the in-process sandbox, logs).
+const RESERVED_FDS: usize = 128;
+
+/// `max_connections`, lowered (with a warning) so that connections cannot use up the
+/// process's open-file limit (`ulimit -n`, read from /proc/self/limits on Linux).
+fn fit_open_files(max_connections: usize) -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|v| v.parse::<usize>().ok())
+        });
+    match soft {
+        Some(soft) if max_connections + RESERVED_FDS > soft => {
+            let fitted = soft.saturating_sub(RESERVED_FDS).max(1);
+            tracing::warn!(
+                max_connections,
+                open_file_limit = soft,
+                using = fitted,
+                "max connections lowered to fit the open-file limit (raise `ulimit -n` to allow more)"
+            );
+            fitted
+        }
+        _ => max_connections,
+    }
+}
+
 /// Runs `unicrm serve`.
 pub fn serve(
     database_url: &str,
@@ -274,15 +369,13 @@ pub fn serve(
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
         println!("unicrm gateway listening on http://{addr} (dialect \"unified\": /unified/crm/…, dialect \"v1\": /api/v1/…, /openapi.json)");
-        // Answers go out at once (no Nagle delay behind a previous unacknowledged segment).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, unicrm_server::router(gateway))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        // Header, body and idle timeouts and connection caps (`Config::listener`); answers go
+        // out at once (TCP_NODELAY).
+        let limits = gateway.config().listener.clone();
+        unicrm_server::serve(listener, unicrm_server::router(gateway), limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok(())
     })
 }

@@ -88,6 +88,8 @@ enum Command {
         /// Refuse test-mode (sk_test_) keys and run no sandbox: for production gateways.
         #[arg(long, env = "UNICRM_NO_TEST_MODE", conflicts_with = "sandbox_url")]
         no_test_mode: bool,
+        #[command(flatten)]
+        limits: gateway::LimitArgs,
     },
     /// Create and list projects (each owns a live and a test key).
     Projects {
@@ -163,14 +165,17 @@ fn main() -> anyhow::Result<()> {
             provider_timeout,
             shared_rate_limit,
             no_test_mode,
+            limits,
         } => gateway::serve(
             &cli.database_url,
             bind,
             sandbox_url,
-            unicrm_server::Config::default()
-                .provider_timeout(provider_timeout)
-                .shared_rate_limit(shared_rate_limit)
-                .test_mode(!no_test_mode),
+            limits.apply(
+                unicrm_server::Config::default()
+                    .provider_timeout(provider_timeout)
+                    .shared_rate_limit(shared_rate_limit)
+                    .test_mode(!no_test_mode),
+            ),
         ),
         Command::Projects { command } => gateway::projects(&cli.database_url, command),
         Command::Accounts { command } => gateway::accounts(&cli.database_url, command),
@@ -252,7 +257,7 @@ fn map(provider: &str, resource: &str, from: From, to: To) -> anyhow::Result<()>
 }
 
 /// `30s`, `1500ms`, `2m` or plain seconds (`30`, `0.5`).
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => (&s[..i], &s[i..]),

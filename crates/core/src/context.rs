@@ -162,11 +162,14 @@ impl Recorder {
     }
 }
 
-/// Caches owner lookups (owner id → name, e-mail) for one linked account.
+/// Caches owner lookups (owner id → name, e-mail) for one linked account, at most
+/// [`OwnerCache::DEFAULT_MAX_ENTRIES`] (or [`OwnerCache::bounded`]'s) owners: when full, expired
+/// entries go first, then the oldest.
 #[derive(Debug, Clone)]
 pub struct OwnerCache {
     inner: Arc<Mutex<HashMap<String, (Owner, Instant)>>>,
     ttl: Duration,
+    max_entries: usize,
 }
 
 impl Default for OwnerCache {
@@ -174,17 +177,39 @@ impl Default for OwnerCache {
         OwnerCache {
             inner: Arc::default(),
             ttl: Duration::from_secs(300),
+            max_entries: Self::DEFAULT_MAX_ENTRIES,
         }
     }
 }
 
 impl OwnerCache {
+    /// Owners kept by default.
+    pub const DEFAULT_MAX_ENTRIES: usize = 1_000;
+
     /// A cache whose entries live `ttl`.
     pub fn with_ttl(ttl: Duration) -> Self {
         OwnerCache {
-            inner: Arc::default(),
             ttl,
+            ..Self::default()
         }
+    }
+
+    /// A cache of at most `max_entries` owners (at least one).
+    pub fn bounded(max_entries: usize) -> Self {
+        OwnerCache {
+            max_entries: max_entries.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// Owners cached now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no owner is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// A fresh cached owner, if any.
@@ -197,6 +222,19 @@ impl OwnerCache {
     /// Stores an owner.
     pub fn insert(&self, owner: Owner) {
         if let Ok(mut map) = self.inner.lock() {
+            if map.len() >= self.max_entries && !map.contains_key(&owner.id) {
+                let ttl = self.ttl;
+                map.retain(|_, (_, at)| at.elapsed() < ttl);
+                if map.len() >= self.max_entries {
+                    let oldest = map
+                        .iter()
+                        .min_by_key(|(_, (_, at))| *at)
+                        .map(|(k, _)| k.clone());
+                    if let Some(k) = oldest {
+                        map.remove(&k);
+                    }
+                }
+            }
             map.insert(owner.id.clone(), (owner, Instant::now()));
         }
     }

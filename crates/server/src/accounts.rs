@@ -113,6 +113,7 @@ fn check_credentials(
     provider: &str,
     c: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
+    gw.config().limits.check_credentials(D, c)?;
     let pairs = CredentialPairs(c.clone());
     split_credentials(&pairs).map_err(|e| ApiError::new(D, e))?;
     let connector = gw.connector(D, "provider", provider)?;
@@ -135,8 +136,12 @@ pub async fn create(
         let b: LinkBody = dialect::parse_json(&bytes).map_err(|e| ApiError::new(D, e))?;
         gw.connector(D, "provider", &b.provider)?;
         request::identifier(D, "endUserId", &b.end_user_id)?;
+        gw.config()
+            .limits
+            .check_id(D, "endUserId", &b.end_user_id)?;
         let mapping = b.field_mapping.unwrap_or_default();
         check_mapping(&mapping)?;
+        gw.config().limits.check_field_mapping(D, &mapping)?;
         let new = match (caller.env, b.credentials) {
             (Environment::Test, None) => {
                 let mut n = sandbox_account(&caller.project.id, &b.provider, &b.end_user_id);
@@ -162,11 +167,7 @@ pub async fn create(
                 ))
             }
         };
-        let account = gw
-            .store()
-            .link_account(new)
-            .await
-            .map_err(|e| gw.store_error(D, e))?;
+        let account = gw.link_account(D, new, false).await?;
         Ok((
             StatusCode::CREATED,
             Json(v1::envelope(201, render(&account))),
@@ -257,6 +258,7 @@ pub async fn update(
         let b: UpdateBody = dialect::parse_json(&bytes).map_err(|e| ApiError::new(D, e))?;
         if let Some(m) = &b.field_mapping {
             check_mapping(m)?;
+            gw.config().limits.check_field_mapping(D, m)?;
         }
         if let Some(c) = &b.credentials {
             check_credentials(

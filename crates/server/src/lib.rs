@@ -12,7 +12,10 @@
 //! let (store, _key_note) = open_store("sqlite://unicrm.db?mode=rwc", None).await?;
 //! let gateway = Gateway::new(store, Config::default().sandbox_url("http://127.0.0.1:4010"));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:5001").await?;
-//! axum::serve(listener, router(gateway)).await?;
+//! // Header/body/idle timeouts and connection caps of `Config::listener` (what `unicrm serve`
+//! // uses); `axum::serve(listener, router(gateway))` works too, without them.
+//! let limits = gateway.config().listener.clone();
+//! unicrm_server::serve(listener, router(gateway), limits, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -23,6 +26,8 @@ pub mod error;
 pub mod hosts;
 pub mod idempotency;
 pub mod keys;
+pub mod limits;
+pub mod listen;
 pub mod openapi;
 pub mod ops;
 pub mod reliability;
@@ -44,6 +49,8 @@ use serde_json::json;
 use unicrm_core::dialect::Dialect;
 
 pub use crypto::{Environment, MasterKey};
+pub use limits::Limits;
+pub use listen::{serve, ListenerLimits};
 pub use state::{Config, Gateway};
 pub use store::{Store, StoreError};
 

@@ -175,6 +175,9 @@ pub async fn read_body(
             if s.is::<http_body_util::LengthLimitError>() {
                 return too_large();
             }
+            if let Some(t) = s.downcast_ref::<crate::listen::BodyTimeout>() {
+                return ApiError::status(dialect, 408, format!("body: {t}"));
+            }
             source = s.source();
         }
         ApiError::invalid(dialect, "body", format!("could not read the body: {e}"))

@@ -3,11 +3,14 @@
 
 use crate::crypto::{self, Environment};
 use crate::error::ApiError;
+use crate::limits::Limits;
+use crate::listen::ListenerLimits;
 use crate::store::{
     CredentialPairs, KeyAuth, LinkedAccount, NewAccount, Project, Store, StoreError,
 };
+use quick_cache::sync::Cache;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
 use unicrm_core::limit::{RateLimiter, RetryPolicy};
@@ -99,12 +102,45 @@ pub fn split_credentials(
 /// (project, environment, provider, end user).
 type UserKey = (String, Environment, String, String);
 
-#[derive(Default)]
+/// The in-memory caches, each bounded by [`Limits::cache_entries`] (quick_cache's S3-FIFO
+/// eviction: entries used once go first, hot ones stay).
 struct Caches {
-    keys: RwLock<HashMap<String, (KeyAuth, Instant)>>,
-    accounts: RwLock<HashMap<String, (Arc<AccountEntry>, Instant)>>,
-    by_user: RwLock<HashMap<UserKey, (String, Instant)>>,
-    owners: RwLock<HashMap<String, OwnerCache>>,
+    keys: Cache<String, (KeyAuth, Instant)>,
+    accounts: Cache<String, (Arc<AccountEntry>, Instant)>,
+    by_user: Cache<UserKey, (String, Instant)>,
+    owners: Cache<String, OwnerCache>,
+    limiters: Cache<String, RateLimiter>,
+}
+
+impl Caches {
+    fn new(limits: &Limits) -> Self {
+        let n = limits.cache_entries.max(1);
+        Caches {
+            keys: Cache::new(n),
+            accounts: Cache::new(n),
+            by_user: Cache::new(n),
+            owners: Cache::new(n),
+            limiters: Cache::new(n),
+        }
+    }
+}
+
+/// Entries in the gateway's in-memory caches (see [`Gateway::cache_sizes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheSizes {
+    /// API key → project.
+    pub keys: usize,
+    /// Linked accounts by id.
+    pub accounts: usize,
+    /// (project, environment, provider, end user) → account id.
+    pub by_user: usize,
+    /// Owner caches of accounts.
+    pub owners: usize,
+    /// Rate limiters of accounts.
+    pub limiters: usize,
+    /// Per-account refresh locks (only while a refresh is under way).
+    pub refresh_locks: usize,
 }
 
 /// Gateway configuration.
@@ -141,6 +177,10 @@ pub struct Config {
     /// `UNICRM_NO_TEST_MODE=1`) in production: every test key is then refused with a 401 and no
     /// sandbox is needed.
     pub test_mode: bool,
+    /// Quotas, size limits and cache bounds.
+    pub limits: Limits,
+    /// Timeouts and connection caps of the listener ([`crate::serve`]).
+    pub listener: ListenerLimits,
 }
 
 impl Default for Config {
@@ -157,6 +197,8 @@ impl Default for Config {
             sandbox_rate_limit: None,
             shared_rate_limit: false,
             test_mode: true,
+            limits: Limits::default(),
+            listener: ListenerLimits::default(),
         }
     }
 }
@@ -216,6 +258,18 @@ impl Config {
         self.body_limit = bytes;
         self
     }
+
+    /// Sets the quotas, size limits and cache bounds.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the listener's timeouts and connection caps.
+    pub fn listener(mut self, listener: ListenerLimits) -> Self {
+        self.listener = listener;
+        self
+    }
 }
 
 /// The gateway: cheap to clone, shared by every request.
@@ -229,8 +283,10 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: unicrm_core::transport::HttpClient,
     caches: Caches,
-    refresh_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    limiters: std::sync::Mutex<HashMap<String, RateLimiter>>,
+    /// Per-account refresh locks, removed once no refresh of the account is under way.
+    refresh_locks: RefreshLocks,
+    /// Linking a new account: quota check and insert, one at a time in this process.
+    link_lock: tokio::sync::Mutex<()>,
     /// This process's name in the store's leases.
     instance: String,
     /// API key id → when this process last wrote its `last_used` (Unix ms).
@@ -298,14 +354,14 @@ impl Gateway {
         Gateway {
             inner: Arc::new(Inner {
                 store,
-                config,
                 http: unicrm_core::context::default_http_client(),
-                caches: Caches::default(),
+                caches: Caches::new(&config.limits),
                 refresh_locks: Default::default(),
-                limiters: Default::default(),
+                link_lock: Default::default(),
                 instance: uuid::Uuid::new_v4().simple().to_string(),
                 key_used: Default::default(),
                 requests: Default::default(),
+                config,
             }),
         }
     }
@@ -336,11 +392,13 @@ impl Gateway {
         let hash = crypto::hash_key(key);
         let ttl = self.inner.config.key_ttl.min(self.inner.config.cache_ttl);
         let now = crate::reliability::now_ms();
-        let cached = self.inner.caches.keys.read().ok().and_then(|map| {
-            map.get(&hash)
-                .filter(|(auth, at)| at.elapsed() < ttl && auth.expires_ms.is_none_or(|e| e > now))
-                .map(|(auth, _)| auth.clone())
-        });
+        let cached = self
+            .inner
+            .caches
+            .keys
+            .get(&hash)
+            .filter(|(auth, at)| at.elapsed() < ttl && auth.expires_ms.is_none_or(|e| e > now))
+            .map(|(auth, _)| auth);
         let auth = match cached {
             Some(auth) => auth,
             None => match self
@@ -351,15 +409,14 @@ impl Gateway {
                 .map_err(|e| store_err(dialect, e))?
             {
                 Some(auth) => {
-                    if let Ok(mut map) = self.inner.caches.keys.write() {
-                        map.insert(hash, (auth.clone(), Instant::now()));
-                    }
+                    self.inner
+                        .caches
+                        .keys
+                        .insert(hash, (auth.clone(), Instant::now()));
                     auth
                 }
                 None => {
-                    if let Ok(mut map) = self.inner.caches.keys.write() {
-                        map.remove(&hash);
-                    }
+                    self.inner.caches.keys.remove(&hash);
                     return Err(ApiError::unauthorized(
                         dialect,
                         "invalid API key; use an active project key (sk_live_… or sk_test_…)",
@@ -405,21 +462,24 @@ impl Gateway {
     /// Forgets the cached entries of API key `id` (after a revoke or rotation through this
     /// process).
     pub fn invalidate_key(&self, id: &str) {
-        if let Ok(mut map) = self.inner.caches.keys.write() {
-            map.retain(|_, (auth, _)| auth.key_id != id);
-        }
+        self.inner
+            .caches
+            .keys
+            .retain(|_, (auth, _)| auth.key_id != id);
     }
 
     fn entry_for(&self, account: LinkedAccount) -> unicrm_core::Result<Arc<AccountEntry>> {
         let (credentials, settings, base_url) = split_credentials(&account.credentials)?;
-        let owners = {
-            let mut map = self
-                .inner
-                .caches
-                .owners
-                .write()
-                .map_err(|_| Error::Internal("owner cache poisoned".into()))?;
-            map.entry(account.id.clone()).or_default().clone()
+        let owners = match self.inner.caches.owners.get(&account.id) {
+            Some(o) => o,
+            None => {
+                let o = OwnerCache::bounded(self.inner.config.limits.owner_cache_entries);
+                self.inner
+                    .caches
+                    .owners
+                    .insert(account.id.clone(), o.clone());
+                o
+            }
         };
         Ok(Arc::new(AccountEntry {
             account,
@@ -432,44 +492,98 @@ impl Gateway {
 
     fn cache_account(&self, entry: &Arc<AccountEntry>) {
         let a = &entry.account;
-        if let Ok(mut map) = self.inner.caches.accounts.write() {
-            map.insert(a.id.clone(), (entry.clone(), Instant::now()));
-        }
-        if let Ok(mut map) = self.inner.caches.by_user.write() {
-            map.insert(
-                (
-                    a.project_id.clone(),
-                    a.environment,
-                    a.provider.clone(),
-                    a.end_user_id.clone(),
-                ),
-                (a.id.clone(), Instant::now()),
-            );
-        }
+        self.inner
+            .caches
+            .accounts
+            .insert(a.id.clone(), (entry.clone(), Instant::now()));
+        self.inner
+            .caches
+            .by_user
+            .insert(user_key(a), (a.id.clone(), Instant::now()));
     }
 
     /// Forgets a cached account (after a change or delete).
     pub fn invalidate_account(&self, id: &str) {
-        let removed = self
-            .inner
-            .caches
-            .accounts
-            .write()
-            .ok()
-            .and_then(|mut m| m.remove(id));
-        if let Ok(mut m) = self.inner.caches.by_user.write() {
-            m.retain(|_, (acc, _)| acc != id);
+        let caches = &self.inner.caches;
+        if let Some((_, (entry, _))) = caches.accounts.remove(id) {
+            // A by-user entry whose account is no longer cached is never trusted on its own
+            // (`account_for_user` reads the account through `cached`), so only this one needs
+            // to go.
+            caches
+                .by_user
+                .remove_if(&user_key(&entry.account), |(acc, _)| acc == id);
         }
-        if let Ok(mut m) = self.inner.caches.owners.write() {
-            m.remove(id);
-        }
-        drop(removed);
+        caches.owners.remove(id);
     }
 
     fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
-        let map = self.inner.caches.accounts.read().ok()?;
-        let (e, at) = map.get(id)?;
-        (at.elapsed() < self.inner.config.cache_ttl).then(|| e.clone())
+        let (e, at) = self.inner.caches.accounts.get(id)?;
+        (at.elapsed() < self.inner.config.cache_ttl).then_some(e)
+    }
+
+    /// How many entries each in-memory cache holds now (for monitoring and tests).
+    pub fn cache_sizes(&self) -> CacheSizes {
+        let c = &self.inner.caches;
+        CacheSizes {
+            keys: c.keys.len(),
+            accounts: c.accounts.len(),
+            by_user: c.by_user.len(),
+            owners: c.owners.len(),
+            limiters: c.limiters.len(),
+            refresh_locks: self
+                .inner
+                .refresh_locks
+                .lock()
+                .map(|m| m.len())
+                .unwrap_or(0),
+        }
+    }
+
+    /// Links `new` unless the project's quota of its environment is used up (a 403 naming the
+    /// limit). With `or_get`, an account already linked for the same end user and provider is
+    /// answered instead of a conflict. One link at a time in this process, so concurrent first
+    /// uses cannot overshoot the quota here; processes sharing a store each check it before
+    /// inserting (they can overshoot by at most one account each at the same instant).
+    pub async fn link_account(
+        &self,
+        dialect: Dialect,
+        new: NewAccount,
+        or_get: bool,
+    ) -> Result<LinkedAccount, ApiError> {
+        let limits = &self.inner.config.limits;
+        limits.check_id(dialect, "endUserId", &new.end_user_id)?;
+        limits.check_credentials(dialect, &new.credentials.0)?;
+        limits.check_field_mapping(dialect, &new.field_mapping)?;
+        let store = &self.inner.store;
+        let _one_at_a_time = self.inner.link_lock.lock().await;
+        if or_get {
+            if let Some(a) = store
+                .find_account(
+                    &new.project_id,
+                    new.environment,
+                    &new.provider,
+                    &new.end_user_id,
+                )
+                .await
+                .map_err(|e| store_err(dialect, e))?
+            {
+                return Ok(a);
+            }
+        }
+        let linked = store
+            .count_accounts(&new.project_id, new.environment)
+            .await
+            .map_err(|e| store_err(dialect, e))?;
+        if linked >= limits.max_accounts(new.environment) {
+            tracing::warn!(project = %new.project_id, environment = %new.environment, linked, "account quota reached");
+            return Err(limits.quota_error(dialect, new.environment, linked));
+        }
+        let result = if or_get {
+            store.link_or_get(new).await
+        } else {
+            store.link_account(new).await
+        };
+        result.map_err(|e| store_err(dialect, e))
     }
 
     /// A linked account by id, visible to `caller` only when it is of the caller's project and
@@ -480,6 +594,7 @@ impl Gateway {
         caller: &Caller,
         id: &str,
     ) -> Result<Arc<AccountEntry>, ApiError> {
+        self.inner.config.limits.check_id(dialect, "id", id)?;
         let entry = match self.cached(id) {
             Some(e) => Some(e),
             None => match self
@@ -523,17 +638,23 @@ impl Gateway {
         provider: &str,
         end_user_id: &str,
     ) -> Result<Arc<AccountEntry>, ApiError> {
+        self.inner
+            .config
+            .limits
+            .check_id(dialect, "endUserId", end_user_id)?;
         let key = (
             caller.project.id.clone(),
             caller.env,
             provider.to_owned(),
             end_user_id.to_owned(),
         );
-        let cached_id = self.inner.caches.by_user.read().ok().and_then(|m| {
-            m.get(&key)
-                .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
-                .map(|(id, _)| id.clone())
-        });
+        let cached_id = self
+            .inner
+            .caches
+            .by_user
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
+            .map(|(id, _)| id);
         if let Some(entry) = cached_id.and_then(|id| self.cached(&id)) {
             return Ok(entry);
         }
@@ -545,10 +666,13 @@ impl Gateway {
         let account = match (found, caller.env) {
             (Some(a), _) => a,
             (None, Environment::Test) => {
-                let a = store
-                    .link_or_get(sandbox_account(&caller.project.id, provider, end_user_id))
-                    .await
-                    .map_err(|e| store_err(dialect, e))?;
+                let a = self
+                    .link_account(
+                        dialect,
+                        sandbox_account(&caller.project.id, provider, end_user_id),
+                        true,
+                    )
+                    .await?;
                 tracing::info!(account = %a.id, provider, end_user_id, "linked a sandbox account on first use");
                 a
             }
@@ -660,15 +784,18 @@ impl Gateway {
             return Ok(cx);
         }
         let account = &target.entry.account;
-        let lock = {
-            let mut map = self
-                .inner
-                .refresh_locks
-                .lock()
-                .map_err(|_| Error::Internal("refresh lock poisoned".into()))?;
-            map.entry(account.id.clone()).or_default().clone()
-        };
-        let _guard = lock.lock().await;
+        let lock = RefreshLock::take(&self.inner.refresh_locks, &account.id)?;
+        let _guard = lock.lock.lock().await;
+        self.refresh_locked(target, cx, due).await
+    }
+
+    async fn refresh_locked(
+        &self,
+        target: &Target,
+        cx: Context,
+        due: impl Fn(&Credentials) -> bool,
+    ) -> unicrm_core::Result<Context> {
+        let account = &target.entry.account;
         // Across processes: a lease row in the store (held at most a provider timeout plus
         // slack, so a process dying mid-refresh does not block the account for long).
         let lease = format!("refresh:{}", account.id);
@@ -794,12 +921,12 @@ impl Gateway {
     /// when it has a quota.
     fn limiter(&self, entry: &AccountEntry, connector: &dyn Connector) -> Option<RateLimiter> {
         let (calls, per) = self.quota(entry, connector)?;
-        let mut map = self.inner.limiters.lock().ok()?;
-        Some(
-            map.entry(entry.account.id.clone())
-                .or_insert_with(|| RateLimiter::new(calls, per))
-                .clone(),
-        )
+        let limiters = &self.inner.caches.limiters;
+        limiters
+            .get_or_insert_with(&entry.account.id, || {
+                Ok::<_, std::convert::Infallible>(RateLimiter::new(calls, per))
+            })
+            .ok()
     }
 
     /// With [`Config::shared_rate_limit`]: counts this call in the account's window in the
@@ -874,6 +1001,49 @@ impl Gateway {
     pub fn store_error(&self, dialect: Dialect, e: StoreError) -> ApiError {
         store_err(dialect, e)
     }
+}
+
+type RefreshLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+
+/// A handle on an account's refresh lock; when the last handle goes (the refresh is done, or
+/// its request was dropped) the lock leaves the map, which so holds the locks of refreshes
+/// under way only.
+struct RefreshLock<'a> {
+    map: &'a RefreshLocks,
+    id: &'a str,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<'a> RefreshLock<'a> {
+    fn take(map: &'a RefreshLocks, id: &'a str) -> unicrm_core::Result<Self> {
+        let lock = map
+            .lock()
+            .map_err(|_| Error::Internal("refresh lock poisoned".into()))?
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        Ok(RefreshLock { map, id, lock })
+    }
+}
+
+impl Drop for RefreshLock<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.map.lock() {
+            // The map's handle and this one: nobody else waits on it.
+            if Arc::strong_count(&self.lock) <= 2 {
+                map.remove(self.id);
+            }
+        }
+    }
+}
+
+fn user_key(a: &LinkedAccount) -> UserKey {
+    (
+        a.project_id.clone(),
+        a.environment,
+        a.provider.clone(),
+        a.end_user_id.clone(),
+    )
 }
 
 /// A new sandbox account: a random sandbox token as its credentials.

@@ -1087,6 +1087,22 @@ impl Store {
         row.as_ref().map(|r| self.row_to_account(r)).transpose()
     }
 
+    /// How many accounts `project_id` has linked in `env` (for its quota).
+    pub async fn count_accounts(
+        &self,
+        project_id: &str,
+        env: Environment,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM linked_accounts WHERE project_id = $1 AND environment = $2",
+        )
+        .bind(project_id)
+        .bind(env.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Linked accounts, of one project or of all.
     pub async fn accounts(
         &self,

@@ -50,6 +50,7 @@ async fn caller_and_account(
             )
         })?;
     request::identifier(D, "x-account-id", account_id)?;
+    gw.config().limits.check_id(D, "x-account-id", account_id)?;
     let entry = gw.account_by_id(D, &caller, account_id).await?;
     let target = gw.target(D, entry)?;
     Ok((caller, target))
