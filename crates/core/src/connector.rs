@@ -52,6 +52,17 @@ pub struct ConnectorInfo {
     /// The provider's published per-account quota: at most `.0` calls per `.1`. `None` when the
     /// provider publishes none (the gateway then does not throttle itself).
     pub rate_limit: Option<(u32, std::time::Duration)>,
+    /// Checks of the conformance suite (`unicrm-testkit`) this connector is known to fail, as
+    /// `(check name, why)`: tracked limitations of the provider's API or of the connector.
+    /// Declared here once; the suite reports them as skipped and fails when one passes again
+    /// or names no check (so the list cannot go stale). Empty by default.
+    #[serde(skip)]
+    pub known_gaps: &'static [(&'static str, &'static str)],
+    /// Fields the provider keeps unique per resource, as `(resource, unified field)`: a second
+    /// create with the same value is refused, and the connector answers [`Error::Conflict`]
+    /// (checked by the conformance suite). Empty when the provider has no uniqueness rule.
+    #[serde(skip)]
+    pub unique_fields: &'static [(Resource, &'static str)],
 }
 
 impl ConnectorInfo {
@@ -70,7 +81,22 @@ impl ConnectorInfo {
             auth,
             default_base_url,
             rate_limit: None,
+            known_gaps: &[],
+            unique_fields: &[],
         }
+    }
+
+    /// Declares the conformance checks this connector is known to fail, with why (see
+    /// [`ConnectorInfo::known_gaps`]).
+    pub const fn with_known_gaps(mut self, gaps: &'static [(&'static str, &'static str)]) -> Self {
+        self.known_gaps = gaps;
+        self
+    }
+
+    /// Declares the provider's uniqueness rules (see [`ConnectorInfo::unique_fields`]).
+    pub const fn with_unique_fields(mut self, fields: &'static [(Resource, &'static str)]) -> Self {
+        self.unique_fields = fields;
+        self
     }
 
     /// Declares the provider's published per-account quota: `calls` per `per`.

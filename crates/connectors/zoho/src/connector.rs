@@ -111,7 +111,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     CAPABILITIES,
     &[AuthKind::OAuth2, AuthKind::BearerToken],
     DEFAULT_API_DOMAIN,
-);
+)
+.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")]);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;

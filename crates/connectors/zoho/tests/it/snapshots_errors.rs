@@ -8,7 +8,7 @@ use unicrm_core::Error;
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

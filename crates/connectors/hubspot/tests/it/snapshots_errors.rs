@@ -28,7 +28,7 @@ fn view(e: &unicrm_core::Error) -> Value {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let text = std::fs::read_to_string(path).expect("fixture readable");
         let f: Value = serde_json::from_str(&text).expect("fixture is JSON");
         let status = f["status"].as_u64().expect("status") as u16;

@@ -39,7 +39,7 @@ fn load(path: &Path) -> Value {
 #[test]
 fn pipedrive_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,account,deal,meeting,lead}/*.json",
         |path| {
             let resource = Resource::parse(&folder(path)).expect("a resource folder");
@@ -56,7 +56,7 @@ fn pipedrive_records_to_both_dialects() {
 
 #[test]
 fn unified_requests_to_pipedrive_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
         let resource = Resource::parse(&folder(path)).expect("a resource folder");
         let name = path
             .file_name()
@@ -79,7 +79,7 @@ fn unified_requests_to_pipedrive_bodies() {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

@@ -7,7 +7,7 @@ use serde_json::json;
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

@@ -36,7 +36,7 @@ fn resource_of(dir: &str) -> Resource {
 
 #[test]
 fn unified_requests_to_zoho_records() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
         let resource = resource_of(&parent_name(path));
         let name = path
             .file_name()
@@ -59,7 +59,7 @@ fn unified_requests_to_zoho_records() {
 #[test]
 fn zoho_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,deal,meeting,account}/*.json",
         |path| {
             let resource = resource_of(&parent_name(path));

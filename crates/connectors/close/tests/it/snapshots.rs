@@ -41,7 +41,7 @@ fn read(path: &Path) -> Value {
 
 #[test]
 fn unified_requests_to_close_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
         let resource = Resource::parse(&parent_name(path)).expect("resource folder");
         let name = path
             .file_name()
@@ -71,7 +71,7 @@ fn render_both(record: &Record) -> Value {
 #[test]
 fn close_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,opportunity,meeting}/*.json",
         |path| {
             let payload = read(path);
@@ -101,7 +101,7 @@ fn close_records_to_both_dialects() {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let fixture = read(path);
         let status = fixture["status"].as_u64().expect("status") as u16;
         let mut headers = HeaderMap::new();
@@ -152,7 +152,7 @@ fn a_read_record_written_back_gives_the_same_fields() {
 
 #[test]
 fn custom_field_definitions_from_close() {
-    insta::glob!("../fixtures", "custom_fields/*.json", |path| {
+    insta::glob!("../../fixtures", "custom_fields/*.json", |path| {
         let list: connector_close::wire::ListResponse<connector_close::wire::CustomFieldDef> =
             serde_json::from_value(read(path)).expect("a Close custom field list");
         let defs: Vec<_> = list

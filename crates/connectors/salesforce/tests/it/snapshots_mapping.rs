@@ -32,7 +32,7 @@ fn parent_name(path: &Path) -> String {
 
 #[test]
 fn unified_requests_to_salesforce_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
         let resource = resource_of(&parent_name(path));
         let name = path
             .file_name()
@@ -55,7 +55,7 @@ fn unified_requests_to_salesforce_bodies() {
 #[test]
 fn salesforce_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,opportunity,event,account}/*.json",
         |path| {
             let resource = match parent_name(path).as_str() {

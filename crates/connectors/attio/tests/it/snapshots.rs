@@ -23,7 +23,7 @@ fn resource_of(path: &std::path::Path) -> Resource {
 #[test]
 fn provider_payloads_to_unified() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,account,deal,meeting}/*.json",
         |path| {
             let payload = read(path);
@@ -39,7 +39,7 @@ fn provider_payloads_to_unified() {
 
 #[test]
 fn unified_records_to_provider_bodies() {
-    insta::glob!("../fixtures", "unified/*.json", |path| {
+    insta::glob!("../../fixtures", "unified/*.json", |path| {
         let record: Record = serde_json::from_value(read(path)).unwrap();
         let out = match Attio.to_provider(&record) {
             Ok(body) => json!({ "body": body }),
@@ -51,7 +51,7 @@ fn unified_records_to_provider_bodies() {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
         let f = read(path);
         let status = f["status"].as_u64().unwrap() as u16;
         let mut headers = http::HeaderMap::new();
