@@ -510,8 +510,11 @@ impl Run<'_> {
                     ));
                 }
                 if update {
-                    names.push(format!("{r}: update changes the field and keeps the others"));
-                    if get {
+                    let name = format!("{r}: update changes the field and keeps the others");
+                    // A known-failing update stops there: its get-after check does not run.
+                    let gap = self.options.known_failures.iter().any(|(c, _)| *c == name);
+                    names.push(name);
+                    if get && !gap {
                         names.push(format!("{r}: get after update shows the change"));
                     }
                 }
