@@ -5,7 +5,9 @@
 //! * [`run_conformance`]: the conformance suite every connector passes against its own sandbox
 //!   emulator (see the function for the list of checks);
 //! * [`insta_settings`] / [`redact`]: snapshot settings that redact ids and timestamps;
-//! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid.
+//! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid;
+//! * [`snapshot`]: the fixture readers and views the connectors' snapshot tests share;
+//! * [`conformance_test!`]: the one line a connector crate's test binary runs the suite with.
 //!
 //! ```no_run
 //! # async fn run(connector: std::sync::Arc<dyn unicrm_core::Connector>) {
@@ -20,6 +22,7 @@
 
 mod conformance;
 mod samples;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 

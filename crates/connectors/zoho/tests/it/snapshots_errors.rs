@@ -3,35 +3,15 @@
 
 use connector_zoho::parse_error;
 use http::HeaderMap;
-use serde_json::json;
-use unicrm_core::Error;
+use unicrm_testkit::snapshot;
 
 #[test]
 fn documented_errors() {
     insta::glob!("../../fixtures", "errors/*.json", |path| {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let status: u16 = name[..3].parse().expect("file name starts with the status");
+        let status = snapshot::fixture_status(path);
         let body = std::fs::read(path).expect("fixture");
         let e = parse_error(status, &HeaderMap::new(), &body);
-        let extra = match &e {
-            Error::Conflict { existing_id, .. } => json!({ "existing_id": existing_id }),
-            Error::RateLimited { retry_after, .. } => {
-                json!({ "retry_after": retry_after.map(|d| d.as_secs()) })
-            }
-            Error::InvalidInput { field, .. } => json!({ "field": field }),
-            _ => json!({}),
-        };
-        insta::assert_json_snapshot!(json!({
-            "error": e.kind(),
-            "http_status": e.http_status(),
-            "message": e.to_string(),
-            "temporary": e.is_temporary(),
-            "extra": extra,
-            "provider": e.provider_details(),
-        }));
+        insta::assert_json_snapshot!(snapshot::error_view(&e, snapshot::error_extra(&e)));
     });
 }
 
