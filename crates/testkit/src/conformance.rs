@@ -264,7 +264,12 @@ pub async fn run_conformance_with(
     if run.emulator.is_some() {
         for name in &required {
             let known = run.options.known_failures.iter().any(|(c, _)| c == name);
-            match run.checks.iter().find(|c| &c.name == name).map(|c| &c.outcome) {
+            match run
+                .checks
+                .iter()
+                .find(|c| &c.name == name)
+                .map(|c| &c.outcome)
+            {
                 Some(Outcome::Passed) | Some(Outcome::Failed(_)) => {}
                 Some(Outcome::Skipped(_)) if known => {}
                 Some(Outcome::Skipped(why)) => {
@@ -502,7 +507,9 @@ impl Run<'_> {
                 names.push(format!("{r}: create"));
                 names.push(format!("{r}: create answers every declared field as sent"));
                 if get {
-                    names.push(format!("{r}: get after create returns every declared field"));
+                    names.push(format!(
+                        "{r}: get after create returns every declared field"
+                    ));
                 }
                 if list {
                     names.push(format!(
@@ -570,7 +577,12 @@ impl Run<'_> {
         let Some(errors) = self.emulator.map(|e| e.errors) else {
             return names;
         };
-        if errors.rate_limited(Duration::from_secs(1)).status().as_u16() == 429 {
+        if errors
+            .rate_limited(Duration::from_secs(1))
+            .status()
+            .as_u16()
+            == 429
+        {
             names.push("a single 429 is retried by the core retry policy".into());
         }
         if errors.not_found().is_some() {
@@ -604,7 +616,10 @@ impl Run<'_> {
             let (r, field) = (*r, *field);
             let name = Self::duplicate_check(r, field);
             if !self.supports(r, Operation::Create) {
-                self.fail(name, format!("{field} is declared unique but {r} create is not"));
+                self.fail(
+                    name,
+                    format!("{field} is declared unique but {r} create is not"),
+                );
                 continue;
             }
             let Some(first) = self.created.get(&r).and_then(|v| v.first()) else {

@@ -159,7 +159,10 @@ async fn create(
         return r;
     }
     // Contact e-mails are unique per account.
-    if let (true, Some(emails)) = (coll == "contacts", body.get("emails").and_then(Value::as_array)) {
+    if let (true, Some(emails)) = (
+        coll == "contacts",
+        body.get("emails").and_then(Value::as_array),
+    ) {
         let taken = sb.tenant(&token).list(coll).into_iter().find(|c| {
             c.data["emails"]
                 .as_array()

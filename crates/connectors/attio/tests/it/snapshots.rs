@@ -21,7 +21,9 @@ fn provider_payloads_to_unified() {
                 // A request body (e.g. the docs' create request), not an answer.
                 return;
             }
-            let record = Attio.from_provider(snapshot::fixture_resource(path), &payload).unwrap();
+            let record = Attio
+                .from_provider(snapshot::fixture_resource(path), &payload)
+                .unwrap();
             insta::assert_json_snapshot!(record);
         }
     );
