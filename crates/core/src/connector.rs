@@ -56,6 +56,17 @@ pub struct ConnectorInfo {
     /// matches a domain it is or ends with `.` + it. Empty: only the exact host of
     /// `default_base_url`. Checked by [`crate::raw::hosts`] for the connector and the gateway.
     pub api_domains: &'static [&'static str],
+    /// Checks of the conformance suite (`unicrm-testkit`) this connector is known to fail, as
+    /// `(check name, why)`: tracked limitations of the provider's API or of the connector.
+    /// Declared here once; the suite reports them as skipped and fails when one passes again
+    /// or names no check (so the list cannot go stale). Empty by default.
+    #[serde(skip)]
+    pub known_gaps: &'static [(&'static str, &'static str)],
+    /// Fields the provider keeps unique per resource, as `(resource, unified field)`: a second
+    /// create with the same value is refused, and the connector answers [`Error::Conflict`]
+    /// (checked by the conformance suite). Empty when the provider has no uniqueness rule.
+    #[serde(skip)]
+    pub unique_fields: &'static [(Resource, &'static str)],
 }
 
 impl ConnectorInfo {
@@ -75,12 +86,27 @@ impl ConnectorInfo {
             default_base_url,
             rate_limit: None,
             api_domains: &[],
+            known_gaps: &[],
+            unique_fields: &[],
         }
     }
 
     /// Declares the provider's API domains (see [`ConnectorInfo::api_domains`]).
     pub const fn with_api_domains(mut self, domains: &'static [&'static str]) -> Self {
         self.api_domains = domains;
+        self
+    }
+
+    /// Declares the conformance checks this connector is known to fail, with why (see
+    /// [`ConnectorInfo::known_gaps`]).
+    pub const fn with_known_gaps(mut self, gaps: &'static [(&'static str, &'static str)]) -> Self {
+        self.known_gaps = gaps;
+        self
+    }
+
+    /// Declares the provider's uniqueness rules (see [`ConnectorInfo::unique_fields`]).
+    pub const fn with_unique_fields(mut self, fields: &'static [(Resource, &'static str)]) -> Self {
+        self.unique_fields = fields;
         self
     }
 

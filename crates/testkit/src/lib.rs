@@ -5,7 +5,9 @@
 //! * [`run_conformance`]: the conformance suite every connector passes against its own sandbox
 //!   emulator (see the function for the list of checks);
 //! * [`insta_settings`] / [`redact`]: snapshot settings that redact ids and timestamps;
-//! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid.
+//! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid;
+//! * [`snapshot`]: the fixture readers and views the connectors' snapshot tests share;
+//! * [`conformance_test!`]: the one line a connector crate's test binary runs the suite with.
 //!
 //! ```no_run
 //! # async fn run(connector: std::sync::Arc<dyn unicrm_core::Connector>) {
@@ -20,6 +22,7 @@
 
 mod conformance;
 mod samples;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,29 @@ pub use conformance::{
     run_conformance, run_conformance_with, sandbox_context, Check, Failure, Options, Outcome,
     Report,
 };
+
+/// The one line a connector crate's test binary needs to run the whole conformance suite: a
+/// `#[tokio::test] fn conformance` that spawns a sandbox with every linked emulator, runs
+/// [`assert_conformance`] for the connector against the emulator registered under its id, and
+/// fails when a check fails or a check its declared capabilities require did not pass
+/// ([`Report::required`]). Known gaps and uniqueness rules come from the connector's
+/// [`ConnectorInfo`](unicrm_core::ConnectorInfo) (`with_known_gaps`, `with_unique_fields`), so
+/// they are declared once, next to its capabilities. The crate needs `tokio` as a
+/// dev-dependency and itself with its `sandbox` feature (to link its emulator).
+///
+/// ```ignore
+/// // crates/connectors/acme/tests/it/main.rs
+/// unicrm_testkit::conformance_test!(connector_acme::Acme::default());
+/// ```
+#[macro_export]
+macro_rules! conformance_test {
+    ($connector:expr $(,)?) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn conformance() {
+            $crate::assert_conformance(::std::sync::Arc::new($connector)).await;
+        }
+    };
+}
 
 /// Spawns a fresh sandbox, runs the conformance suite for `connector` against its emulator,
 /// prints the report and returns it; panics with the report when a check fails. For a
@@ -46,7 +72,9 @@ pub async fn assert_conformance_with(
         Ok(sandbox) => sandbox,
         Err(e) => panic!("cannot start the sandbox: {e}"),
     };
-    match run_conformance_with(connector, &sandbox, options).await {
+    let result = run_conformance_with(connector, &sandbox, options).await;
+    sandbox.shutdown().await;
+    match result {
         Ok(report) => {
             println!("{report}");
             report

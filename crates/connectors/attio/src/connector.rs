@@ -82,7 +82,13 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     &[AuthKind::BearerToken, AuthKind::OAuth2],
     config::DEFAULT_BASE_URL,
 )
-.with_api_domains(&["attio.com"]);
+.with_api_domains(&["attio.com"])
+.with_known_gaps(&[(
+    "meeting: update changes the field and keeps the others",
+    "Attio's meetings API changes only a meeting's linked records (PUT /v2/meetings/{id}); a \
+     title update is refused with InvalidInput naming `title` (connector-attio README)",
+)])
+.with_unique_fields(&[(Resource::Contact, "emails")]);
 
 /// The Attio connector.
 #[derive(Debug, Clone, Copy, Default)]

@@ -120,6 +120,10 @@ const CAPABILITIES: &[Capability] = &[
     },
 ];
 
+/// Why custom fields do not round-trip in the conformance suite (see [`INFO`]'s known gaps).
+const READ_PROPERTIES_GAP: &str = "HubSpot reads unmapped properties only when the account \
+    setting read_properties.<object> names them (connector-hubspot README)";
+
 pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     ID,
     config::DISPLAY_NAME,
@@ -132,7 +136,18 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 .with_api_domains(&["hubapi.com", "hubspot.com"])
 // 100 calls per 10 s per app per portal (OAuth burst limit):
 // https://developers.hubspot.com/changelog/heads-up-new-and-improved-hubspot-api-limits
-.with_rate_limit(100, std::time::Duration::from_secs(10));
+.with_rate_limit(100, std::time::Duration::from_secs(10))
+.with_known_gaps(&[
+    (
+        "contact: a text custom field survives create and get",
+        READ_PROPERTIES_GAP,
+    ),
+    (
+        "deal: a text custom field survives create and get",
+        READ_PROPERTIES_GAP,
+    ),
+])
+.with_unique_fields(&[(Resource::Contact, "emails")]);
 
 /// The HubSpot connector (CRM v3 objects: contacts, companies, deals, meetings, leads).
 #[derive(Debug, Clone, Copy, Default)]

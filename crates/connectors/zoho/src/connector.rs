@@ -131,7 +131,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     "zoho.com.cn",
     "zohocloud.ca",
     "zoho.sa",
-]);
+])
+.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")]);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;

@@ -158,6 +158,24 @@ async fn create(
     if let Err(r) = validate(&body) {
         return r;
     }
+    // Contact e-mails are unique per account.
+    if let (true, Some(emails)) = (
+        coll == "contacts",
+        body.get("emails").and_then(Value::as_array),
+    ) {
+        let taken = sb.tenant(&token).list(coll).into_iter().find(|c| {
+            c.data["emails"]
+                .as_array()
+                .is_some_and(|have| have.iter().any(|e| emails.contains(e)))
+        });
+        if let Some(existing) = taken {
+            return err(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("a contact with this e-mail exists: {}", existing.id),
+            );
+        }
+    }
     match sb.tenant(&token).insert(coll, sb.numeric_id(), body) {
         Ok(rec) => (StatusCode::CREATED, Json(render(&rec))).into_response(),
         Err(e) => err(StatusCode::CONFLICT, "conflict", e.to_string()),
@@ -344,7 +362,8 @@ static INFO: ConnectorInfo = ConnectorInfo::new(
     ],
     &[AuthKind::BearerToken],
     "https://memcrm.invalid",
-);
+)
+.with_unique_fields(&[(Resource::Contact, "emails")]);
 
 /// Bugs the connector can be told to have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +385,10 @@ pub enum Bug {
     DropsCustomFields,
     /// Sends a create again when its answer is lost.
     RetriesCreates,
+    /// Maps the provider's 400 for a bad cursor to a Provider error.
+    BadCursorAsProvider,
+    /// Maps the provider's 409 (a unique e-mail taken) to a Provider error.
+    ConflictAsProvider,
 }
 
 pub struct MemCrm {
@@ -391,6 +414,15 @@ impl MemCrm {
                 .body(Some(v.clone())),
         );
         match status {
+            400 if self.bug != Bug::BadCursorAsProvider => Error::InvalidInput {
+                field: if message.contains("cursor") {
+                    "cursor".into()
+                } else {
+                    String::new()
+                },
+                reason: message.clone(),
+                provider: Some(details),
+            },
             401 => Error::Unauthorized {
                 message,
                 provider: Some(details),
@@ -413,7 +445,7 @@ impl MemCrm {
                 message,
                 provider: Some(details),
             },
-            409 => Error::Conflict {
+            409 if self.bug != Bug::ConflictAsProvider => Error::Conflict {
                 message,
                 existing_id: None,
                 provider: Some(details),

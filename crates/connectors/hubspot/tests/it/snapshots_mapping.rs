@@ -23,7 +23,7 @@ macro_rules! resource_snapshots {
     ($name:ident, $resource:expr, $glob:literal) => {
         #[test]
         fn $name() {
-            insta::glob!("../fixtures", $glob, |path| {
+            insta::glob!("../../fixtures", $glob, |path| {
                 let text = std::fs::read_to_string(path).expect("fixture readable");
                 let payload: Value = serde_json::from_str(&text).expect("fixture is JSON");
                 insta::assert_json_snapshot!(both_directions($resource, &payload));

@@ -8,10 +8,11 @@
 use std::path::Path;
 
 use connector_close::{parse_error, Close};
-use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use unicrm_core::dialect::{self, Dialect};
-use unicrm_core::{Connector, Error, Record, Resource};
+use unicrm_core::{Connector, Error, Resource};
+use unicrm_testkit::snapshot;
+use unicrm_testkit::snapshot::render_both;
 
 fn error_json(e: &Error) -> Value {
     let retry_after = match e {
@@ -27,55 +28,26 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn parent_name(path: &Path) -> String {
-    path.parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn read(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("fixture is JSON")
 }
 
 #[test]
 fn unified_requests_to_close_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
-        let resource = Resource::parse(&parent_name(path)).expect("resource folder");
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let dialect = if name.starts_with("v1_") {
-            Dialect::V1
-        } else {
-            Dialect::Unified
-        };
-        let bytes = std::fs::read(path).expect("fixture");
-        let out = match dialect::request_to_provider(&Close, dialect, resource, &bytes) {
-            Ok(body) => json!({ "body": body }),
-            Err(e) => error_json(&e),
-        };
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
+        let out = snapshot::request_to_provider(&Close, path, error_json);
         insta::assert_json_snapshot!(out);
     });
-}
-
-fn render_both(record: &Record) -> Value {
-    json!({
-        "v1": dialect::render(Dialect::V1, record),
-        "unified": dialect::render(Dialect::Unified, record),
-    })
 }
 
 #[test]
 fn close_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,opportunity,meeting}/*.json",
         |path| {
             let payload = read(path);
-            let out = match parent_name(path).as_str() {
+            let out = match snapshot::fixture_folder(path).as_str() {
                 "lead" => json!({
                     "as_account": render_both(&Close.from_provider(Resource::Account, &payload).expect("account")),
                     "as_lead": render_both(&Close.from_provider(Resource::Lead, &payload).expect("lead")),
@@ -101,21 +73,9 @@ fn close_records_to_both_dialects() {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
-        let fixture = read(path);
-        let status = fixture["status"].as_u64().expect("status") as u16;
-        let mut headers = HeaderMap::new();
-        for (k, v) in fixture["headers"].as_object().expect("headers") {
-            headers.insert(
-                HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()).expect("name"),
-                HeaderValue::from_str(v.as_str().expect("value")).expect("value"),
-            );
-        }
-        let body = match &fixture["body"] {
-            Value::String(s) => s.clone().into_bytes(),
-            other => serde_json::to_vec(other).expect("json"),
-        };
-        insta::assert_json_snapshot!(error_json(&parse_error(status, &headers, &body)));
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
+        let f = snapshot::error_fixture(path);
+        insta::assert_json_snapshot!(error_json(&parse_error(f.status, &f.headers, &f.body)));
     });
 }
 
@@ -152,7 +112,7 @@ fn a_read_record_written_back_gives_the_same_fields() {
 
 #[test]
 fn custom_field_definitions_from_close() {
-    insta::glob!("../fixtures", "custom_fields/*.json", |path| {
+    insta::glob!("../../fixtures", "custom_fields/*.json", |path| {
         let list: connector_close::wire::ListResponse<connector_close::wire::CustomFieldDef> =
             serde_json::from_value(read(path)).expect("a Close custom field list");
         let defs: Vec<_> = list

@@ -12,8 +12,8 @@ use connector_pipedrive::wire::{Envelope, Field, TokenResponse, User};
 use connector_pipedrive::{parse_error, Pipedrive};
 use http::{HeaderMap, HeaderValue};
 use serde_json::{json, Map, Value};
-use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{Connector, Error, Record, Resource};
+use unicrm_testkit::snapshot;
 
 fn error_json(e: &Error) -> Value {
     json!({
@@ -24,14 +24,6 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn folder(path: &Path) -> String {
-    path.parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn load(path: &Path) -> Value {
     unicrm_testkit::load_fixture(path)
 }
@@ -39,52 +31,30 @@ fn load(path: &Path) -> Value {
 #[test]
 fn pipedrive_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,account,deal,meeting,lead}/*.json",
         |path| {
-            let resource = Resource::parse(&folder(path)).expect("a resource folder");
+            let resource = snapshot::fixture_resource(path);
             let record = Pipedrive::default()
                 .from_provider(resource, &load(path))
                 .expect("maps");
-            insta::assert_json_snapshot!(json!({
-                "v1": dialect::render(Dialect::V1, &record),
-                "unified": dialect::render(Dialect::Unified, &record),
-            }));
+            insta::assert_json_snapshot!(snapshot::render_both(&record));
         }
     );
 }
 
 #[test]
 fn unified_requests_to_pipedrive_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
-        let resource = Resource::parse(&folder(path)).expect("a resource folder");
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let dialect = if name.starts_with("v1_") {
-            Dialect::V1
-        } else {
-            Dialect::Unified
-        };
-        let bytes = std::fs::read(path).expect("fixture");
-        let out =
-            match dialect::request_to_provider(&Pipedrive::default(), dialect, resource, &bytes) {
-                Ok(body) => json!({ "body": body }),
-                Err(e) => error_json(&e),
-            };
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
+        let out = snapshot::request_to_provider(&Pipedrive::default(), path, error_json);
         insta::assert_json_snapshot!(out);
     });
 }
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let status: u16 = name[..3].parse().expect("file name starts with the status");
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
+        let status = snapshot::fixture_status(path);
         let body = std::fs::read(path).expect("fixture");
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -104,14 +74,7 @@ fn documented_errors() {
             Error::InvalidInput { field, .. } => json!({ "field": field }),
             _ => json!({}),
         };
-        insta::assert_json_snapshot!(json!({
-            "error": e.kind(),
-            "http_status": e.http_status(),
-            "message": e.to_string(),
-            "temporary": e.is_temporary(),
-            "extra": extra,
-            "provider": e.provider_details(),
-        }));
+        insta::assert_json_snapshot!(snapshot::error_view(&e, extra));
     });
 }
 

@@ -3,27 +3,17 @@
 
 use connector_attio::{error::parse_error, Attio};
 use serde_json::{json, Value};
-use unicrm_core::{Connector, Record, Resource};
+use unicrm_core::{Connector, Record};
+use unicrm_testkit::snapshot;
 
 fn read(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn resource_of(path: &std::path::Path) -> Resource {
-    let dir = path
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap();
-    Resource::parse(dir).unwrap()
-}
-
 #[test]
 fn provider_payloads_to_unified() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,account,deal,meeting}/*.json",
         |path| {
             let payload = read(path);
@@ -31,7 +21,9 @@ fn provider_payloads_to_unified() {
                 // A request body (e.g. the docs' create request), not an answer.
                 return;
             }
-            let record = Attio.from_provider(resource_of(path), &payload).unwrap();
+            let record = Attio
+                .from_provider(snapshot::fixture_resource(path), &payload)
+                .unwrap();
             insta::assert_json_snapshot!(record);
         }
     );
@@ -39,7 +31,7 @@ fn provider_payloads_to_unified() {
 
 #[test]
 fn unified_records_to_provider_bodies() {
-    insta::glob!("../fixtures", "unified/*.json", |path| {
+    insta::glob!("../../fixtures", "unified/*.json", |path| {
         let record: Record = serde_json::from_value(read(path)).unwrap();
         let out = match Attio.to_provider(&record) {
             Ok(body) => json!({ "body": body }),
@@ -51,21 +43,9 @@ fn unified_records_to_provider_bodies() {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
-        let f = read(path);
-        let status = f["status"].as_u64().unwrap() as u16;
-        let mut headers = http::HeaderMap::new();
-        for (k, v) in f["headers"].as_object().unwrap() {
-            headers.insert(
-                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                v.as_str().unwrap().parse().unwrap(),
-            );
-        }
-        let body = match &f["body"] {
-            Value::String(s) => s.clone().into_bytes(),
-            other => serde_json::to_vec(other).unwrap(),
-        };
-        let e = parse_error(status, &headers, &body);
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
+        let f = snapshot::error_fixture(path);
+        let e = parse_error(f.status, &f.headers, &f.body);
         let field = match &e {
             unicrm_core::Error::InvalidInput { field, .. } => Some(field.clone()),
             _ => None,

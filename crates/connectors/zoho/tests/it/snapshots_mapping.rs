@@ -6,8 +6,8 @@ use std::path::Path;
 
 use connector_zoho::Zoho;
 use serde_json::{json, Value};
-use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{Connector, Error, Record, Resource};
+use unicrm_testkit::snapshot;
 
 fn error_json(e: &Error) -> Value {
     let field = match e {
@@ -22,36 +22,10 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn parent_name(path: &Path) -> String {
-    path.parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn resource_of(dir: &str) -> Resource {
-    Resource::parse(dir).unwrap_or_else(|| panic!("fixture folder {dir} is not a resource"))
-}
-
 #[test]
 fn unified_requests_to_zoho_records() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
-        let resource = resource_of(&parent_name(path));
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let dialect = if name.starts_with("v1_") {
-            Dialect::V1
-        } else {
-            Dialect::Unified
-        };
-        let bytes = std::fs::read(path).expect("fixture");
-        let out = match dialect::request_to_provider(&Zoho, dialect, resource, &bytes) {
-            Ok(body) => json!({ "body": body }),
-            Err(e) => error_json(&e),
-        };
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
+        let out = snapshot::request_to_provider(&Zoho, path, error_json);
         insta::assert_json_snapshot!(out);
     });
 }
@@ -59,17 +33,14 @@ fn unified_requests_to_zoho_records() {
 #[test]
 fn zoho_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,deal,meeting,account}/*.json",
         |path| {
-            let resource = resource_of(&parent_name(path));
+            let resource = snapshot::fixture_resource(path);
             let payload: Value = serde_json::from_slice(&std::fs::read(path).expect("fixture"))
                 .expect("fixture is JSON");
             let record = Zoho.from_provider(resource, &payload).expect("maps");
-            insta::assert_json_snapshot!(json!({
-                "v1": dialect::render(Dialect::V1, &record),
-                "unified": dialect::render(Dialect::Unified, &record),
-            }));
+            insta::assert_json_snapshot!(snapshot::render_both(&record));
         }
     );
 }

@@ -8,6 +8,7 @@ use connector_salesforce::Salesforce;
 use serde_json::{json, Value};
 use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{Connector, Error, Resource};
+use unicrm_testkit::snapshot;
 
 fn error_json(e: &Error) -> Value {
     json!({
@@ -18,36 +19,10 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn resource_of(dir: &str) -> Resource {
-    Resource::parse(dir).unwrap_or_else(|| panic!("fixture folder {dir} is not a resource"))
-}
-
-fn parent_name(path: &Path) -> String {
-    path.parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[test]
 fn unified_requests_to_salesforce_bodies() {
-    insta::glob!("../fixtures", "requests/*/*.json", |path| {
-        let resource = resource_of(&parent_name(path));
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let dialect = if name.starts_with("v1_") {
-            Dialect::V1
-        } else {
-            Dialect::Unified
-        };
-        let bytes = std::fs::read(path).expect("fixture");
-        let out = match dialect::request_to_provider(&Salesforce, dialect, resource, &bytes) {
-            Ok(body) => json!({ "body": body }),
-            Err(e) => error_json(&e),
-        };
+    insta::glob!("../../fixtures", "requests/*/*.json", |path| {
+        let out = snapshot::request_to_provider(&Salesforce, path, error_json);
         insta::assert_json_snapshot!(out);
     });
 }
@@ -55,21 +30,18 @@ fn unified_requests_to_salesforce_bodies() {
 #[test]
 fn salesforce_records_to_both_dialects() {
     insta::glob!(
-        "../fixtures",
+        "../../fixtures",
         "{contact,lead,opportunity,event,account}/*.json",
         |path| {
-            let resource = match parent_name(path).as_str() {
+            let resource = match snapshot::fixture_folder(path).as_str() {
                 "opportunity" => Resource::Deal,
                 "event" => Resource::Meeting,
-                other => resource_of(other),
+                other => snapshot::resource_named(other),
             };
             let payload: Value = serde_json::from_slice(&std::fs::read(path).expect("fixture"))
                 .expect("fixture is JSON");
             let record = Salesforce.from_provider(resource, &payload).expect("maps");
-            let out = json!({
-                "v1": dialect::render(Dialect::V1, &record),
-                "unified": dialect::render(Dialect::Unified, &record),
-            });
+            let out = snapshot::render_both(&record);
             insta::assert_json_snapshot!(out);
         }
     );

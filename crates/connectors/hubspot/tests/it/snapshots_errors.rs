@@ -2,7 +2,6 @@
 //! (each file: `{status, headers, body}`; the body is HubSpot's, the wrapper ours).
 
 use connector_hubspot::error::parse_error;
-use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 fn view(e: &unicrm_core::Error) -> Value {
@@ -28,22 +27,8 @@ fn view(e: &unicrm_core::Error) -> Value {
 
 #[test]
 fn documented_errors() {
-    insta::glob!("../fixtures", "errors/*.json", |path| {
-        let text = std::fs::read_to_string(path).expect("fixture readable");
-        let f: Value = serde_json::from_str(&text).expect("fixture is JSON");
-        let status = f["status"].as_u64().expect("status") as u16;
-        let mut headers = HeaderMap::new();
-        for (k, v) in f["headers"].as_object().expect("headers") {
-            headers.insert(
-                HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v.as_str().unwrap()).unwrap(),
-            );
-        }
-        let body = match &f["body"] {
-            Value::Null => Vec::new(),
-            Value::String(s) => s.clone().into_bytes(),
-            other => serde_json::to_vec(other).unwrap(),
-        };
-        insta::assert_json_snapshot!(view(&parse_error(status, &headers, &body)));
+    insta::glob!("../../fixtures", "errors/*.json", |path| {
+        let f = unicrm_testkit::snapshot::error_fixture(path);
+        insta::assert_json_snapshot!(view(&parse_error(f.status, &f.headers, &f.body)));
     });
 }

@@ -1,0 +1,11 @@
+//! Every integration test of connector-hubspot in one test binary (one link instead of one per
+//! file): the shared conformance suite against the HubSpot emulator (the connector's known gaps
+//! and uniqueness rules are declared in its `ConnectorInfo`), the emulator's own behaviours and
+//! the snapshots of the pure mapping (`snapshots/it__<module>__*.snap`).
+
+unicrm_testkit::conformance_test!(connector_hubspot::HubSpot::default());
+
+mod emulator;
+mod emulator_lists;
+mod snapshots_errors;
+mod snapshots_mapping;
