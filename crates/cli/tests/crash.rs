@@ -35,16 +35,18 @@ impl Drop for Proc {
 /// Starts `unicrm <args>` in `dir` and reads its stdout until a line contains `marker`;
 /// answers the process and the lines read.
 fn start(dir: &std::path::Path, args: &[&str], marker: &str) -> (Proc, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unicrm"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("UNICRM_MASTER_KEY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run unicrm");
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut child = Proc(
+        Command::new(env!("CARGO_BIN_EXE_unicrm"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("UNICRM_MASTER_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run unicrm"),
+    );
+    let mut reader = BufReader::new(child.0.stdout.take().unwrap());
     let mut text = String::new();
     loop {
         let mut line = String::new();
@@ -58,7 +60,7 @@ fn start(dir: &std::path::Path, args: &[&str], marker: &str) -> (Proc, String) {
                 let mut sink = String::new();
                 let _ = reader.read_to_string(&mut sink);
             });
-            return (Proc(child), text);
+            return (child, text);
         }
     }
 }

@@ -194,11 +194,13 @@ pub async fn find_by_natural_key<C: Connector + ?Sized>(
                 // Existed before the create was sent: someone else's record with the same key.
                 Some(t) if t < from => {}
                 Some(_) => found.push(r),
-                None => return Ok(Lookup::Undecided(format!(
+                None => {
+                    return Ok(Lookup::Undecided(format!(
                     "a {resource} with the same {} exists and {} does not say when it was created",
                     key.field,
                     connector.info().id
-                ))),
+                )))
+                }
             }
         }
         match page.next_cursor {

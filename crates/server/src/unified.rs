@@ -217,6 +217,7 @@ async fn call(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one call's parts, each used once
 async fn execute(
     gw: Gateway,
     target: Target,
