@@ -226,7 +226,118 @@ pub async fn find_by_natural_key<C: Connector + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Account, Contact};
+    use crate::connector::{Capability, ConnectorInfo};
+    use crate::model::{Account, Contact, Operation, Page, Resource};
+    use serde_json::Value;
+
+    static CAPS: [Capability; 1] = [Capability {
+        resource: Resource::Contact,
+        operations: &[Operation::List],
+        fields: &[],
+    }];
+    static INFO: ConnectorInfo = ConnectorInfo::new("fake", "Fake", &CAPS, &[], "http://fake");
+
+    /// A provider holding `records`, listed two to a page.
+    struct Listed(Vec<Record>);
+
+    #[async_trait::async_trait]
+    impl Connector for Listed {
+        fn info(&self) -> &'static ConnectorInfo {
+            &INFO
+        }
+        async fn list(&self, _: &Context, _: Resource, q: &ListQuery) -> Result<Page<Record>> {
+            let from: usize = q.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            let items: Vec<Record> = self.0.iter().skip(from).take(2).cloned().collect();
+            let next = (from + 2 < self.0.len()).then(|| (from + 2).to_string());
+            Ok(Page {
+                items,
+                next_cursor: next,
+            })
+        }
+        fn to_provider(&self, _: &Record) -> Result<Value> {
+            Ok(Value::Null)
+        }
+        fn from_provider(&self, _: Resource, _: &Value) -> Result<Record> {
+            Err(Error::Internal("unused".into()))
+        }
+    }
+
+    fn contact(id: &str, email: &str, created: Option<DateTime<Utc>>) -> Record {
+        Record::Contact(Contact {
+            id: Some(id.into()),
+            emails: Some(vec![email.into()]),
+            created_at: created,
+            ..Default::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn an_older_record_with_the_same_email_is_not_the_creates() {
+        let cx = &Context::new("http://fake", crate::Credentials::default());
+        let sent = Utc::now();
+        let ours = contact(
+            "new",
+            "ada@example.com",
+            Some(sent + chrono::Duration::seconds(1)),
+        );
+        let theirs = contact(
+            "old",
+            "ADA@example.com",
+            Some(sent - chrono::Duration::hours(2)),
+        );
+        let other = contact("x", "bob@example.com", Some(sent));
+        let find = |records: Vec<Record>| async move {
+            find_by_natural_key(
+                &Listed(records),
+                cx,
+                &contact("", "ada@example.com", None),
+                sent,
+            )
+            .await
+            .unwrap()
+        };
+        // Found on the second page, next to an older record with the same e-mail.
+        assert_eq!(
+            find(vec![theirs.clone(), other.clone(), ours.clone()]).await,
+            Lookup::Found(Box::new(ours.clone()))
+        );
+        // Only the older one: the create did not land.
+        assert_eq!(
+            find(vec![theirs.clone(), other.clone()]).await,
+            Lookup::Absent
+        );
+        // Two made since: cannot tell which.
+        let twin = contact("new2", "ada@example.com", Some(sent));
+        assert!(matches!(
+            find(vec![ours.clone(), twin]).await,
+            Lookup::Undecided(_)
+        ));
+        // A match without a creation time: cannot tell.
+        assert!(matches!(
+            find(vec![contact("?", "ada@example.com", None)]).await,
+            Lookup::Undecided(_)
+        ));
+        // Within the clock-skew allowance counts as made since.
+        let skewed = contact(
+            "s",
+            "ada@example.com",
+            Some(sent - chrono::Duration::seconds(30)),
+        );
+        assert_eq!(
+            find(vec![skewed.clone()]).await,
+            Lookup::Found(Box::new(skewed))
+        );
+        // Nothing to look up by.
+        let none = find_by_natural_key(
+            &Listed(vec![ours]),
+            cx,
+            &Record::Contact(Contact::default()),
+            sent,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(none, Lookup::Undecided(r) if r.contains("e-mail")));
+    }
 
     #[test]
     fn natural_keys() {
