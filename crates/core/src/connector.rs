@@ -211,6 +211,23 @@ pub trait Connector: Send + Sync + 'static {
         ))
     }
 
+    /// Looks for the record a create of `record` made, when the create was sent at or after
+    /// `since` and its answer was lost (so it may or may not have landed). Called before such a
+    /// create is ever sent again; must only read.
+    ///
+    /// The default, [`crate::lookup::find_by_natural_key`], lists the records changed since
+    /// `since` and matches the record's natural key and creation time; a connector whose
+    /// provider can look records up more directly (a search by e-mail, a marker the create
+    /// sets) overrides it with the same rules.
+    async fn find_created(
+        &self,
+        cx: &Context,
+        record: &Record,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::lookup::Lookup> {
+        crate::lookup::find_by_natural_key(self, cx, record, since).await
+    }
+
     /// Exchanges the account's OAuth refresh token for fresh credentials (the provider's token
     /// endpoint). Answers the complete new credentials (keeping what the provider did not rotate);
     /// the caller stores them. A revoked or missing refresh token is `Unauthorized`.

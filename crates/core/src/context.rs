@@ -141,7 +141,15 @@ pub struct RawCall {
 
 /// Collects the provider calls of one unified request.
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<Vec<RawCall>>>);
+pub struct Recorder(Arc<Mutex<Recorded>>);
+
+#[derive(Debug, Default)]
+struct Recorded {
+    calls: Vec<RawCall>,
+    /// Calls sent whose answer never came (timeout, connection lost after sending): method and
+    /// URL (secret query values removed).
+    unanswered: Vec<(String, String)>,
+}
 
 impl Recorder {
     /// A new, empty recorder.
@@ -152,13 +160,29 @@ impl Recorder {
     /// Adds a call.
     pub fn push(&self, call: RawCall) {
         if let Ok(mut v) = self.0.lock() {
-            v.push(call);
+            v.calls.push(call);
+        }
+    }
+
+    /// Notes a call that was sent (or may have been) but got no answer: its outcome at the
+    /// provider is unknown.
+    pub fn push_unanswered(&self, method: &str, url: &str) {
+        if let Ok(mut v) = self.0.lock() {
+            v.unanswered.push((method.to_owned(), url.to_owned()));
         }
     }
 
     /// The calls so far.
     pub fn calls(&self) -> Vec<RawCall> {
-        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+        self.0.lock().map(|v| v.calls.clone()).unwrap_or_default()
+    }
+
+    /// The calls sent without an answer so far (method, URL).
+    pub fn unanswered(&self) -> Vec<(String, String)> {
+        self.0
+            .lock()
+            .map(|v| v.unanswered.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -157,6 +157,21 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A create reached the provider but its answer was lost (the connection dropped after
+    /// sending, the provider timed out, a proxy answered 502/504), and looking for the record at
+    /// the provider could not tell whether it was made. Nothing was sent again; repeating the
+    /// request with the same `Idempotency-Key` looks again before anything is re-sent.
+    #[error("the outcome of creating a {resource} at {provider} is unknown: {reason} (sent: {resource} with fields {}); it was not sent again — retry with the same Idempotency-Key, the gateway looks for the record before sending the create again", .fields.join(", "))]
+    OutcomeUnknown {
+        /// Connector id.
+        provider: String,
+        /// The resource of the create.
+        resource: Resource,
+        /// The unified fields the create carried (names only, never values).
+        fields: Vec<String>,
+        /// Why the gateway cannot tell (what failed, what the lookup found).
+        reason: String,
+    },
     /// A bug or an impossible state inside unicrm.
     #[error("internal error: {0}")]
     Internal(String),
@@ -217,6 +232,7 @@ impl Error {
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
             Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::Internal(_) => "internal",
         }
     }
@@ -239,6 +255,10 @@ impl Error {
             Error::Timeout { .. } => 504,
             Error::Transport { .. } => 502,
             Error::PayloadTooLarge { .. } => 413,
+            // 502: the request was fine, the upstream's answer is what went missing (as a lost
+            // answer without an idempotency key is a 502 transport error); a client's usual
+            // "retry a 5xx with the same key" is exactly what resolves it.
+            Error::OutcomeUnknown { .. } => 502,
             Error::Internal(_) => 500,
         }
     }

@@ -381,12 +381,23 @@ impl Context {
             .entry(http::header::ACCEPT)
             .or_insert(HeaderValue::from_static("*/*"));
         let started = std::time::Instant::now();
+        let unanswered = |e: Error| {
+            // Sent (or possibly sent) without an answer: whether it happened is unknown.
+            if let Some(rec) = &self.recorder {
+                let secrets = self.credentials.secrets();
+                rec.push_unanswered(
+                    req.method.as_str(),
+                    &scrub(&redact_query(&uri.to_string()), &secrets),
+                );
+            }
+            Attempt::Failed(e)
+        };
         let response = match tokio::time::timeout(self.timeout, self.http.send(request)).await {
             Ok(Ok(r)) => r,
             Ok(Err(SendError::Connect(m))) => return Err(Attempt::NotSent(transport(m))),
-            Ok(Err(SendError::Other(m))) => return Err(Attempt::Failed(transport(m))),
+            Ok(Err(SendError::Other(m))) => return Err(unanswered(transport(m))),
             Err(_) => {
-                return Err(Attempt::Failed(Error::Timeout {
+                return Err(unanswered(Error::Timeout {
                     provider: provider.to_owned(),
                     after: self.timeout,
                 }))

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod limit;
+pub mod lookup;
 pub mod model;
 pub mod raw;
 pub mod registry;
@@ -23,6 +24,7 @@ pub use connector::{AuthKind, Capability, Connector, ConnectorInfo};
 pub use context::{Context, Credentials, OwnerCache, RawCall, Recorder};
 pub use error::{Error, ProviderDetails, Result};
 pub use limit::{RateLimiter, RetryPolicy};
+pub use lookup::Lookup;
 pub use model::{
     Account, Address, Contact, CustomField, CustomFieldDefinition, CustomFieldOption, Deal,
     EnumValue, Lead, ListQuery, Meeting, Operation, Owner, Page, Passthrough, Record, Resource,

@@ -122,7 +122,12 @@ pub struct FaultConfig {
     pub validation_error: f64,
     /// Delay added before handling a request, in milliseconds.
     pub latency_ms: u64,
-    /// Share of requests that get the delay (default 1.0: all of them, when `latency_ms` > 0).
+    /// Delay added after the emulator handled a request, before its answer is sent, in
+    /// milliseconds: a slow provider that does the work — a create happens even when the client
+    /// gives up waiting (a delay before handling is cancelled with the connection).
+    pub response_latency_ms: u64,
+    /// Share of requests that get the delays (default 1.0: all of them, when `latency_ms` or
+    /// `response_latency_ms` > 0).
     pub latency_probability: f64,
     /// Stop injecting (everything but latency) after this many faults.
     pub max_faults: Option<u64>,
@@ -149,6 +154,7 @@ impl Default for FaultConfig {
             conflict: 0.0,
             validation_error: 0.0,
             latency_ms: 0,
+            response_latency_ms: 0,
             latency_probability: 1.0,
             max_faults: None,
             path_prefix: None,
@@ -196,6 +202,8 @@ impl FaultConfig {
         validation_error: f64,
         /// Sets [`FaultConfig::latency_ms`].
         latency_ms: u64,
+        /// Sets [`FaultConfig::response_latency_ms`].
+        response_latency_ms: u64,
         /// Sets [`FaultConfig::latency_probability`].
         latency_probability: f64,
     }
@@ -302,6 +310,7 @@ pub enum FaultKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Decision {
     pub latency: Option<Duration>,
+    pub response_latency: Option<Duration>,
     pub fault: Option<FaultKind>,
     pub retry_after: Duration,
     pub server_error_status: u16,
@@ -452,7 +461,10 @@ impl FaultTable {
         let fault_draw: f64 = rule.rng.gen();
         let latency = (cfg.latency_ms > 0 && latency_draw < cfg.latency_probability)
             .then(|| Duration::from_millis(cfg.latency_ms));
-        if latency.is_some() {
+        let response_latency = (cfg.response_latency_ms > 0
+            && latency_draw < cfg.latency_probability)
+            .then(|| Duration::from_millis(cfg.response_latency_ms));
+        if latency.is_some() || response_latency.is_some() {
             rule.stats.delayed += 1;
         }
         let exhausted = cfg
@@ -485,6 +497,7 @@ impl FaultTable {
         }
         Decision {
             latency,
+            response_latency,
             fault,
             retry_after: Duration::from_secs(cfg.retry_after_secs),
             server_error_status: cfg.server_error_status,

@@ -365,6 +365,10 @@ async fn fault_layer(State(cx): State<EmulatorContext>, mut req: Request, next: 
             None => next.run(req).await,
         },
     };
+    if let Some(delay) = decision.response_latency {
+        // Handled already: a client that stops waiting now does not undo the work.
+        tokio::time::sleep(delay).await;
+    }
     log(Some(response.status()));
     response
 }

@@ -7,8 +7,9 @@
 //! repeat while the call runs waits for it (polling the store, so this holds across gateway
 //! processes on one PostgreSQL). A repeat with a different method, path, query or body → 422.
 
-use crate::error::ApiError;
-use crate::reliability::{IdemScope, IdemState};
+use crate::error::{ApiError, ErrorKind};
+use crate::ops::{CreateGuard, Resume};
+use crate::reliability::{now_ms, IdemPrior, IdemScope, IdemState};
 use crate::state::Gateway;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +43,11 @@ pub struct Owned {
     gw: Gateway,
     scope: IdemScope,
     owner: String,
+    /// An earlier holder of the key that may have sent the call.
+    prior: Option<IdemPrior>,
+    /// How long after a create was sent it may still land: the longest a call takes plus 10 s,
+    /// the same bound after which a dead owner's row is taken over.
+    grace: Duration,
 }
 
 /// The request's idempotency key, if it has one (400 when unusable).
@@ -125,12 +131,18 @@ pub async fn begin(
             .await
             .map_err(|e| gw.store_error(dialect, e))?;
         match state {
-            IdemState::Owned => {
+            IdemState::Owned | IdemState::Resumed(_) => {
+                let prior = match state {
+                    IdemState::Resumed(p) => Some(p),
+                    _ => None,
+                };
                 return Ok(Begin::Owned(Owned {
                     gw: gw.clone(),
                     scope,
                     owner,
-                }))
+                    prior,
+                    grace: stale_after,
+                }));
             }
             IdemState::Done(status, body) => return Ok(Begin::Replay(replay(status, &body))),
             IdemState::Mismatch => {
@@ -156,6 +168,23 @@ pub async fn begin(
 }
 
 impl Owned {
+    /// What a create under this key must do before sending: when an earlier request with the
+    /// key may have sent it, look for it at the provider first (and re-send only when it is not
+    /// there and the earlier send is older than the grace period).
+    pub fn create_guard(&self, recorder: Recorder) -> CreateGuard {
+        let resume = self.prior.map(|p| {
+            let since = chrono::DateTime::from_timestamp_millis(p.created_ms)
+                .unwrap_or_else(chrono::Utc::now);
+            let elapsed = Duration::from_millis(u64::try_from(now_ms() - p.sent_ms).unwrap_or(0));
+            Resume {
+                since,
+                may_resend: elapsed >= self.grace,
+                wait: self.grace.saturating_sub(elapsed),
+            }
+        });
+        CreateGuard { resume, recorder }
+    }
+
     /// Runs `call` to completion (in its own task: a client hanging up does not cancel a
     /// provider call half way) and stores its answer, or frees the key when the answer is a
     /// 429/5xx (nothing to replay: the client retries with the same key).
@@ -170,6 +199,22 @@ impl Owned {
                 Err(error) => {
                     let (mut status, mut body) = error.body();
                     let landed = recorder.as_ref().and_then(landed_write);
+                    if let (None, ErrorKind::Core(Error::OutcomeUnknown { .. })) =
+                        (&landed, &error.kind)
+                    {
+                        // Nobody knows whether the create landed: keep the key (no repeat may
+                        // create anew) and let the next request with it look again. The grace
+                        // clock restarts only when this request sent the create itself.
+                        let sent_now = recorder.as_ref().is_some_and(|r| sent_write(r).is_some());
+                        let sent_ms = match self.prior {
+                            Some(p) if !sent_now => p.sent_ms,
+                            _ => now_ms(),
+                        };
+                        if let Err(e) = store.idem_park(&self.scope, &self.owner, sent_ms).await {
+                            tracing::error!(error = %e, "could not park an idempotency key");
+                        }
+                        return error.into_response();
+                    }
                     if let (Some(write), true) = (&landed, status >= 500 || status == 429) {
                         // The provider accepted a write before the failure: repeating the call
                         // could duplicate it, so this answer is kept for the key like any other
@@ -212,19 +257,53 @@ impl Owned {
     }
 }
 
-/// The first provider write (method and path) that answered 2xx, if any: any call but `GET`,
+/// The path of `url`, and whether a call of `method` to it is a write: any call but `GET`,
 /// except searches (`…/search`, `…/query`), which read.
+fn write_path(method: &str, url: &str) -> Option<String> {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_else(|_| url.to_owned());
+    let read = method.eq_ignore_ascii_case("GET")
+        || method.eq_ignore_ascii_case("HEAD")
+        || path.ends_with("/search")
+        || path.ends_with("/query");
+    (!read).then_some(path)
+}
+
+/// The first provider write (method and path) that answered 2xx, if any.
 pub fn landed_write(recorder: &Recorder) -> Option<String> {
     recorder.calls().into_iter().find_map(|c| {
-        let path = url::Url::parse(&c.url)
-            .map(|u| u.path().to_owned())
-            .unwrap_or_else(|_| c.url.clone());
-        let read = c.method.eq_ignore_ascii_case("GET")
-            || c.method.eq_ignore_ascii_case("HEAD")
-            || path.ends_with("/search")
-            || path.ends_with("/query");
-        (!read && (200..300).contains(&c.status)).then(|| format!("{} {path}", c.method))
+        let path = write_path(&c.method, &c.url)?;
+        (200..300)
+            .contains(&c.status)
+            .then(|| format!("{} {path}", c.method))
     })
+}
+
+/// The first provider write whose outcome is unknown, if any: sent without an answer coming
+/// back (timeout, connection lost after sending), or answered 502/504 — a proxy's answer, the
+/// provider behind it may have handled the request.
+pub fn unknown_write(recorder: &Recorder) -> Option<String> {
+    let unanswered = recorder
+        .unanswered()
+        .into_iter()
+        .find_map(|(m, u)| write_path(&m, &u).map(|p| format!("{m} {p} got no answer")));
+    unanswered.or_else(|| {
+        recorder.calls().into_iter().find_map(|c| {
+            let path = write_path(&c.method, &c.url)?;
+            matches!(c.status, 502 | 504)
+                .then(|| format!("{} {path} was answered {}", c.method, c.status))
+        })
+    })
+}
+
+/// The first provider write this request sent, answered or not.
+fn sent_write(recorder: &Recorder) -> Option<String> {
+    recorder
+        .unanswered()
+        .into_iter()
+        .chain(recorder.calls().into_iter().map(|c| (c.method, c.url)))
+        .find_map(|(m, u)| write_path(&m, &u))
 }
 
 /// A successful call's answer, rendered: its status and its JSON text.

@@ -86,7 +86,25 @@ pub enum IdemState {
     Pending,
     /// The key was used for a different request.
     Mismatch,
+    /// This request owns the key now, which an earlier request held without a result: its
+    /// process died mid-call (a stale `pending` row), or its create's outcome was unknown (a
+    /// parked row, see [`Store::idem_park`]). That earlier request may have sent the create, so
+    /// it must be looked for at the provider before anything is sent.
+    Resumed(IdemPrior),
 }
+
+/// What a resumed key knows of the earlier request(s) that held it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdemPrior {
+    /// When the key was first claimed (ms): no create for it was sent earlier.
+    pub created_ms: i64,
+    /// When an earlier request last may have sent the call (ms): its park time, or the claim
+    /// time of a dead owner.
+    pub sent_ms: i64,
+}
+
+/// The owner of a parked row: nobody runs its call; the next request with the key resumes it.
+const PARKED: &str = "";
 
 impl Store {
     /// Claims `scope` for a request with `fingerprint` (a hash of method, path and body),
@@ -129,7 +147,7 @@ impl Store {
             return Ok(IdemState::Owned);
         }
         let row = sqlx::query(
-            "SELECT fingerprint, state, status, body, updated_ms FROM idempotency_keys WHERE project_id = $1 AND account_id = $2 AND idem_key = $3",
+            "SELECT fingerprint, state, status, body, owner, created_ms, updated_ms FROM idempotency_keys WHERE project_id = $1 AND account_id = $2 AND idem_key = $3",
         )
         .bind(&scope.project_id)
         .bind(&scope.account_id)
@@ -144,6 +162,8 @@ impl Store {
         if stored != fingerprint {
             return Ok(IdemState::Mismatch);
         }
+        let row_owner: String = row.try_get("owner")?;
+        let created: i64 = row.try_get("created_ms")?;
         let state: String = row.try_get("state")?;
         if state == "done" {
             let status: i64 = row.try_get("status")?;
@@ -159,10 +179,12 @@ impl Store {
             ));
         }
         let updated: i64 = row.try_get("updated_ms")?;
-        if updated < now - ms(stale_after) {
-            // Take over a stale pending row; the conditional update lets one taker win.
+        let parked = row_owner == PARKED;
+        if parked || updated < now - ms(stale_after) {
+            // Take over a parked or stale pending row; the conditional update (on the owner and
+            // time seen) lets one taker win.
             let took = sqlx::query(
-                "UPDATE idempotency_keys SET owner = $1, updated_ms = $2 WHERE project_id = $3 AND account_id = $4 AND idem_key = $5 AND state = 'pending' AND updated_ms = $6",
+                "UPDATE idempotency_keys SET owner = $1, updated_ms = $2 WHERE project_id = $3 AND account_id = $4 AND idem_key = $5 AND state = 'pending' AND updated_ms = $6 AND owner = $7",
             )
             .bind(owner)
             .bind(now)
@@ -170,11 +192,17 @@ impl Store {
             .bind(&scope.account_id)
             .bind(&scope.key)
             .bind(updated)
+            .bind(&row_owner)
             .execute(pool)
             .await?;
             if took.rows_affected() == 1 {
-                tracing::warn!(key = %scope.key, "took over a stale idempotency record");
-                return Ok(IdemState::Owned);
+                if !parked {
+                    tracing::warn!(key = %scope.key, "took over a stale idempotency record");
+                }
+                return Ok(IdemState::Resumed(IdemPrior {
+                    created_ms: created,
+                    sent_ms: updated,
+                }));
             }
         }
         Ok(IdemState::Pending)
@@ -209,6 +237,29 @@ impl Store {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE project_id = $1 AND account_id = $2 AND idem_key = $3 AND owner = $4 AND state = 'pending'",
         )
+        .bind(&scope.project_id)
+        .bind(&scope.account_id)
+        .bind(&scope.key)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Parks an owned key whose create's outcome is unknown: the row stays `pending` without an
+    /// owner, so no repeat creates anew; the next request with the key resumes it at once
+    /// ([`IdemState::Resumed`] with `sent_ms`) and looks for the record first.
+    pub async fn idem_park(
+        &self,
+        scope: &IdemScope,
+        owner: &str,
+        sent_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET owner = $1, updated_ms = $2 WHERE project_id = $3 AND account_id = $4 AND idem_key = $5 AND owner = $6 AND state = 'pending'",
+        )
+        .bind(PARKED)
+        .bind(sent_ms)
         .bind(&scope.project_id)
         .bind(&scope.account_id)
         .bind(&scope.key)

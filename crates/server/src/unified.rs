@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::{self, Answer, Begin};
-use crate::ops::{self, Op, Outcome};
+use crate::ops::{self, CreateGuard, Op, Outcome};
 use crate::request::{self, Query};
 use crate::state::{Caller, Gateway, Target};
 use axum::body::Body;
@@ -200,6 +200,11 @@ async fn call(
     .await?;
     // A keyed call records its provider calls, to know whether a write reached the provider.
     let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
+    // A keyed create looks for its record before any repeat is sent (ops::create_once).
+    let guard = match (&begin, &recorder) {
+        (Begin::Owned(o), Some(r)) => Some(o.create_guard(r.clone())),
+        _ => None,
+    };
     let run = execute(
         gw.clone(),
         target,
@@ -208,6 +213,7 @@ async fn call(
         recorder.clone(),
         raw,
         fields,
+        guard,
     );
     match begin {
         Begin::Replay(r) => Ok(r),
@@ -216,6 +222,7 @@ async fn call(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one call's parts, each used once
 async fn execute(
     gw: Gateway,
     target: Target,
@@ -224,12 +231,13 @@ async fn execute(
     recorder: Option<Recorder>,
     raw: bool,
     fields: Option<Vec<String>>,
+    guard: Option<CreateGuard>,
 ) -> Result<Answer, ApiError> {
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
         .map_err(|e| ApiError::new(D, e))?;
-    let outcome = ops::run(&target, &cx, resource, op)
+    let outcome = ops::run_guarded(&target, &cx, resource, op, guard.as_ref())
         .await
         .map_err(|e| ApiError::new(D, e))?;
     let mapping = &target.entry.account.field_mapping;

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::{self, Answer, Begin};
-use crate::ops::{self, Op, Outcome};
+use crate::ops::{self, CreateGuard, Op, Outcome};
 use crate::request::{self, Query};
 use crate::state::{Gateway, Target};
 use axum::body::Body;
@@ -145,7 +145,20 @@ async fn call(
     .await?;
     // A keyed call records its provider calls, to know whether a write reached the provider.
     let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
-    let run = execute(gw.clone(), target, resource, op, recorder.clone(), raw);
+    // A keyed create looks for its record before any repeat is sent (ops::create_once).
+    let guard = match (&begin, &recorder) {
+        (Begin::Owned(o), Some(r)) => Some(o.create_guard(r.clone())),
+        _ => None,
+    };
+    let run = execute(
+        gw.clone(),
+        target,
+        resource,
+        op,
+        recorder.clone(),
+        raw,
+        guard,
+    );
     match begin {
         Begin::Replay(r) => Ok(r),
         Begin::Owned(o) => Ok(o.run(D, recorder, run).await),
@@ -160,13 +173,14 @@ async fn execute(
     op: Op,
     recorder: Option<Recorder>,
     raw: bool,
+    guard: Option<CreateGuard>,
 ) -> Result<Answer, ApiError> {
     let create = matches!(op, Op::Create(_));
     let cx = gw
         .call_context(&target, recorder.clone())
         .await
         .map_err(|e| ApiError::new(D, e))?;
-    let outcome = ops::run(&target, &cx, resource, op)
+    let outcome = ops::run_guarded(&target, &cx, resource, op, guard.as_ref())
         .await
         .map_err(|e| ApiError::new(D, e))?;
     // The provider calls, when `raw=true` asked for them.

@@ -2,7 +2,7 @@
 //! and PostgreSQL (when `UNICRM_TEST_POSTGRES_URL` is set).
 
 use std::time::Duration;
-use unicrm_server::reliability::{IdemScope, IdemState};
+use unicrm_server::reliability::{IdemPrior, IdemScope, IdemState};
 use unicrm_server::{MasterKey, Store};
 
 async fn stores() -> Vec<Store> {
@@ -88,12 +88,34 @@ async fn idempotency_records_leases_and_windows() {
             IdemState::Owned
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+        // A stale row is taken over, flagged as resumed: its dead owner may have sent the call.
+        let IdemState::Resumed(prior) = store
+            .idem_claim(&s2, "fp", "c", Duration::from_millis(1))
+            .await
+            .unwrap()
+        else {
+            panic!("a stale row must be resumed");
+        };
+        assert!(prior.sent_ms >= prior.created_ms);
+        // A parked row (outcome unknown) is resumed at once by the next request, keeping the
+        // time the call was sent; a concurrent request meanwhile sees it pending.
+        store.idem_park(&s2, "c", 12345).await.unwrap();
         assert_eq!(
-            store
-                .idem_claim(&s2, "fp", "c", Duration::from_millis(1))
-                .await
-                .unwrap(),
-            IdemState::Owned
+            store.idem_claim(&s2, "fp", "d", stale).await.unwrap(),
+            IdemState::Resumed(IdemPrior {
+                created_ms: prior.created_ms,
+                sent_ms: 12345
+            })
+        );
+        assert_eq!(
+            store.idem_claim(&s2, "fp", "e", stale).await.unwrap(),
+            IdemState::Pending
+        );
+        // Only the owner parks.
+        store.idem_park(&s2, "c", 1).await.unwrap();
+        assert_eq!(
+            store.idem_claim(&s2, "fp", "e", stale).await.unwrap(),
+            IdemState::Pending
         );
 
         let lease = format!("refresh:{}", scope.account_id);

@@ -815,6 +815,25 @@ pub fn error_body(err: &Error, now: DateTime<Utc>) -> (u16, Value) {
             serde_json::json!({"statusCode": status, "message": reason, "field": field}),
         );
     }
+    if let Error::OutcomeUnknown {
+        provider,
+        resource,
+        fields,
+        reason,
+    } = err
+    {
+        body.insert(
+            "data".into(),
+            serde_json::json!({
+                "statusCode": status,
+                "type": err.kind(),
+                "provider": provider,
+                "resource": resource.as_str(),
+                "fields": fields,
+                "message": reason,
+            }),
+        );
+    }
     if let Some(d) = err.provider_details() {
         body.insert(
             "provider_errors".into(),

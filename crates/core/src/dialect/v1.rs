@@ -895,6 +895,17 @@ pub fn error_body(err: &Error) -> (u16, Value) {
             detail.insert("resource".into(), Value::String(resource.to_string()));
             detail.insert("operation".into(), Value::String(operation.to_string()));
         }
+        Error::OutcomeUnknown {
+            provider,
+            resource,
+            fields,
+            reason,
+        } => {
+            detail.insert("provider".into(), Value::String(provider.clone()));
+            detail.insert("resource".into(), Value::String(resource.to_string()));
+            detail.insert("fields".into(), json!(fields));
+            detail.insert("reason".into(), Value::String(reason.clone()));
+        }
         _ => {}
     }
     if let Some(d) = err.provider_details() {
