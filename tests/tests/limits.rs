@@ -669,6 +669,9 @@ async fn the_account_quota_holds_on_postgres() {
         eprintln!("skipped: set UNICRM_TEST_POSTGRES_URL to run the quota on PostgreSQL");
         return;
     };
+    // A database of its own: the store keeps a verifier of its master key, so tests with keys
+    // of their own cannot share one.
+    let url = common::postgres_database(&url).await;
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
     let key = unicrm_server::MasterKey::generate().to_base64();
     let (store, _) = unicrm_server::open_store(&url, Some(&key)).await.unwrap();

@@ -38,6 +38,21 @@ pub enum Begin {
     Owned(Owned),
 }
 
+impl Begin {
+    /// The recorder and create guard of a call: a keyed call records its provider calls (to
+    /// know whether a write reached the provider, and whether an answer was lost), as does one
+    /// asking for `raw`; a keyed create looks for its record before any repeat is sent
+    /// ([`crate::ops::create_once`]).
+    pub fn recorder_and_guard(&self, raw: bool) -> (Option<Recorder>, Option<CreateGuard>) {
+        let recorder = (raw || matches!(self, Begin::Owned(_))).then(Recorder::new);
+        let guard = match (self, &recorder) {
+            (Begin::Owned(o), Some(r)) => Some(o.create_guard(r.clone())),
+            _ => None,
+        };
+        (recorder, guard)
+    }
+}
+
 /// An owned key.
 pub struct Owned {
     gw: Gateway,

@@ -1103,32 +1103,21 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Linked accounts, of one project or of all.
+    /// Linked accounts, of one project or of all (accounts whose credentials do not decrypt are
+    /// left out; see [`Store::accounts_checked`]).
     pub async fn accounts(
         &self,
         project_id: Option<&str>,
     ) -> Result<Vec<LinkedAccount>, StoreError> {
-        let rows =
-            match project_id {
-                Some(p) => sqlx::query(
-                    "SELECT * FROM linked_accounts WHERE project_id = $1 ORDER BY created_at, id",
-                )
-                .bind(p)
-                .fetch_all(&self.pool)
-                .await?,
-                None => {
-                    sqlx::query("SELECT * FROM linked_accounts ORDER BY created_at, id")
-                        .fetch_all(&self.pool)
-                        .await?
-                }
-            };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in self.checked_rows(&rows)? {
-            if let AccountRow::Ok(a) = row {
-                out.push(a);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .accounts_checked(project_id)
+            .await?
+            .into_iter()
+            .filter_map(|row| match row {
+                AccountRow::Ok(a) => Some(a),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Linked accounts, of one project or of all, with the ones whose credentials do not decrypt

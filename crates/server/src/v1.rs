@@ -143,13 +143,7 @@ async fn call(
         fp,
     )
     .await?;
-    // A keyed call records its provider calls, to know whether a write reached the provider.
-    let recorder = (raw || matches!(begin, Begin::Owned(_))).then(Recorder::new);
-    // A keyed create looks for its record before any repeat is sent (ops::create_once).
-    let guard = match (&begin, &recorder) {
-        (Begin::Owned(o), Some(r)) => Some(o.create_guard(r.clone())),
-        _ => None,
-    };
+    let (recorder, guard) = begin.recorder_and_guard(raw);
     let run = execute(
         gw.clone(),
         target,
