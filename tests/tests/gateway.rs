@@ -1440,6 +1440,15 @@ async fn control_characters_in_ids_are_a_400_naming_the_field() {
         "{b}"
     );
     let (s, b, _) = json(
+        h.v1(Method::GET, "/api/v1/keys/key%00one")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["message"].as_str().unwrap().starts_with("id:"), "{b}");
+    let (s, b, _) = json(
         h.unified(Method::GET, "/unified/crm/contacts", "acc%00")
             .send()
             .await

@@ -76,8 +76,7 @@ pub fn render_unreadable(a: &UnreadableAccount) -> Value {
 }
 
 async fn caller(gw: &Gateway, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let key = request::api_key(D, headers)?;
-    gw.authenticate(D, &key).await
+    request::caller(gw, D, headers).await
 }
 
 fn check_mapping(m: &Map<String, Value>) -> Result<(), ApiError> {
@@ -214,13 +213,7 @@ pub async fn list(
                 .then_some(value)
             })
             .collect();
-        Ok(Json(json!({
-            "success": true,
-            "statusCode": 200,
-            "message": "OK",
-            "data": {"data": items, "next": null},
-        }))
-        .into_response())
+        Ok(Json(v1::list_envelope(items)).into_response())
     }
     .await
     .unwrap_or_else(|e: ApiError| e.into_response())

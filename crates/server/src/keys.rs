@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 use unicrm_core::dialect::{self, v1, Dialect};
 use unicrm_core::Error;
@@ -52,8 +52,7 @@ pub fn check_name(name: &str) -> Result<&str, String> {
 }
 
 async fn caller(gw: &Gateway, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let key = request::api_key(D, headers)?;
-    gw.authenticate(D, &key).await
+    request::caller(gw, D, headers).await
 }
 
 fn render(k: &ApiKey) -> Value {
@@ -86,6 +85,7 @@ fn store_error(gw: &Gateway, e: StoreError) -> ApiError {
 
 /// The key `id` when it is of the caller's project and environment.
 async fn visible(gw: &Gateway, caller: &Caller, id: &str) -> Result<ApiKey, ApiError> {
+    request::identifier(D, "id", id)?;
     match gw
         .store()
         .key(Some(&caller.project.id), id)
@@ -139,13 +139,7 @@ pub async fn list(
             .await
             .map_err(|e| store_error(&gw, e))?;
         let items: Vec<Value> = keys.iter().map(render).collect();
-        Ok(Json(json!({
-            "success": true,
-            "statusCode": 200,
-            "message": "OK",
-            "data": {"data": items, "next": null},
-        }))
-        .into_response())
+        Ok(Json(v1::list_envelope(items)).into_response())
     }
     .await
     .unwrap_or_else(|e: ApiError| e.into_response())

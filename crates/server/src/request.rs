@@ -52,6 +52,16 @@ pub fn record_id(dialect: Dialect, field: &str, id: &str) -> Result<(), ApiError
     unicrm_core::http::check_record_id(field, id).map_err(|e| ApiError::new(dialect, e))
 }
 
+/// The caller of a request: its API key ([`api_key`]) authenticated by the gateway.
+pub async fn caller(
+    gw: &crate::state::Gateway,
+    dialect: Dialect,
+    headers: &HeaderMap,
+) -> Result<crate::state::Caller, ApiError> {
+    let key = api_key(dialect, headers)?;
+    gw.authenticate(dialect, &key).await
+}
+
 /// Query parameters, consumed one by one; whatever is left over is an unknown parameter.
 pub struct Query {
     dialect: Dialect,

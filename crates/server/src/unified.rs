@@ -35,8 +35,7 @@ async fn caller_and_account(
     gw: &Gateway,
     headers: &HeaderMap,
 ) -> Result<(Caller, Target), ApiError> {
-    let key = request::api_key(D, headers)?;
-    let caller = gw.authenticate(D, &key).await?;
+    let caller = request::caller(gw, D, headers).await?;
     let account_id = headers
         .get("x-account-id")
         .and_then(|v| v.to_str().ok())

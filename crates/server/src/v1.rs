@@ -66,8 +66,7 @@ async fn call(
     raw_query: Option<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let key = request::api_key(D, &headers)?;
-    let caller = gw.authenticate(D, &key).await?;
+    let caller = request::caller(&gw, D, &headers).await?;
     let resource = resource(&res)?;
     let path = match &id {
         Some(id) => format!("/api/v1/{res}/{id}"),

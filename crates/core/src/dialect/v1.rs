@@ -804,6 +804,17 @@ pub fn envelope(status: u16, data: Value) -> Value {
     })
 }
 
+/// A list answer of the gateway's own collections (accounts, keys): `{"success": true, …,
+/// "data": {"data": items, "next": null}}` (one page: they are not paged).
+pub fn list_envelope(items: Vec<Value>) -> Value {
+    json!({
+        "success": true,
+        "statusCode": 200,
+        "message": status_message(200),
+        "data": {"data": items, "next": null},
+    })
+}
+
 /// The success envelope as a type: `{"success": true, "statusCode", "message", "data": D}`,
 /// serialized straight to JSON text by [`to_json`].
 #[derive(Debug, Clone, Serialize)]
