@@ -1,7 +1,8 @@
 //! Links exactly the connector crates enabled by cargo features, with no per-connector code:
-//! every feature except `default`, `all` and `sandbox` names a connector `<id>` whose crate is
-//! `connector-<id>` (see Cargo.toml). Generates `ENABLED` (the ids) and one `extern crate` each,
-//! because `inventory` only sees linked crates.
+//! every feature except `default`, `all` and `sandbox` is the implicit feature of an optional
+//! dependency named by a connector id `<id>` (package `connector-<id>`, see Cargo.toml).
+//! Generates `ENABLED` (the ids) and one `extern crate` each, because `inventory` only sees
+//! linked crates.
 
 use std::fmt::Write;
 
@@ -20,8 +21,13 @@ fn main() {
         quoted.join(", ")
     );
     for id in &ids {
-        let krate = format!("connector_{}", id.replace('-', "_"));
-        let _ = writeln!(out, "#[doc(hidden)]\npub extern crate {krate};");
+        // The dependency is named by the id (its crate name with `_` for `-`); the re-export
+        // keeps the `connector_<id>` name.
+        let dep = id.replace('-', "_");
+        let _ = writeln!(
+            out,
+            "#[doc(hidden)]\npub extern crate {dep} as connector_{dep};"
+        );
     }
     let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("enabled.rs");
     std::fs::write(path, out).expect("write enabled.rs");
