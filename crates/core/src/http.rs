@@ -739,23 +739,23 @@ mod pin_tests {
 
     #[test]
     fn sandbox_calls_stay_under_the_sandbox_base() {
-        let base = "http://127.0.0.1:4010/zoho";
+        let base = "http://127.0.0.1:4010/acme";
         for ok in [
-            "http://127.0.0.1:4010/zoho/crm/v8/Contacts",
-            "http://127.0.0.1:4010/zoho/oauth/v2/token?x=1",
-            "http://127.0.0.1:4010/zoho",
+            "http://127.0.0.1:4010/acme/crm/v8/Contacts",
+            "http://127.0.0.1:4010/acme/oauth/v2/token?x=1",
+            "http://127.0.0.1:4010/acme",
         ] {
             check_sandbox_pin(base, &uri(ok)).unwrap();
         }
         for bad in [
             "http://127.0.0.1:4010/_sandbox/faults",
-            "http://127.0.0.1:4010/hubspot/crm/v3/objects/contacts",
-            "http://127.0.0.1:4010/zohox/crm",
-            "http://127.0.0.1:4011/zoho/crm",
-            "http://169.254.169.254/zoho/latest",
-            "https://127.0.0.1:4010/zoho/crm",
-            "http://[::1]:22/zoho",
-            "http://127.0.0.1:4010/zoho%2F..%2F_sandbox/faults",
+            "http://127.0.0.1:4010/other-crm/crm/v3/objects/contacts",
+            "http://127.0.0.1:4010/acmex/crm",
+            "http://127.0.0.1:4011/acme/crm",
+            "http://169.254.169.254/acme/latest",
+            "https://127.0.0.1:4010/acme/crm",
+            "http://[::1]:22/acme",
+            "http://127.0.0.1:4010/acme%2F..%2F_sandbox/faults",
         ] {
             let e = check_sandbox_pin(base, &uri(bad)).expect_err(bad);
             assert_eq!(e.http_status(), 403, "{bad}");
@@ -772,20 +772,20 @@ mod pin_tests {
     #[test]
     fn dot_segments_are_refused() {
         for bad in [
-            "https://api.hubapi.com/crm/v3/objects/contacts/..",
-            "https://api.hubapi.com/crm/v3/objects/contacts/.",
-            "https://api.hubapi.com/crm/v3/objects/contacts/%2e%2E?archived=false",
-            "https://api.hubapi.com/crm/v3/objects/contacts/..\\x",
-            "http://127.0.0.1:4010/hubspot/../_sandbox/faults",
+            "https://api.example-crm.com/crm/v3/objects/contacts/..",
+            "https://api.example-crm.com/crm/v3/objects/contacts/.",
+            "https://api.example-crm.com/crm/v3/objects/contacts/%2e%2E?archived=false",
+            "https://api.example-crm.com/crm/v3/objects/contacts/..\\x",
+            "http://127.0.0.1:4010/other-crm/../_sandbox/faults",
         ] {
             let e = check_no_dot_segments(bad).expect_err(bad);
             assert_eq!(e.http_status(), 400, "{bad}");
         }
         for ok in [
-            "https://api.hubapi.com/crm/v3/objects/contacts/123",
-            "https://api.hubapi.com/crm/v3/objects/contacts/a.b?x=..",
-            "https://api.hubapi.com/crm/v3/objects/contacts/...",
-            "https://api.hubapi.com",
+            "https://api.example-crm.com/crm/v3/objects/contacts/123",
+            "https://api.example-crm.com/crm/v3/objects/contacts/a.b?x=..",
+            "https://api.example-crm.com/crm/v3/objects/contacts/...",
+            "https://api.example-crm.com",
         ] {
             check_no_dot_segments(ok).unwrap();
         }

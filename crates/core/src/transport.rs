@@ -224,13 +224,13 @@ mod tests {
 
         // https: a CONNECT to the proxy; it refuses the tunnel, so the call fails unsent.
         let err = client
-            .send(get("https://api.hubapi.com/crm/v3/objects/contacts"))
+            .send(get("https://api.example-crm.com/crm/v3/objects/contacts"))
             .await
             .unwrap_err();
         assert!(matches!(err, SendError::Connect(_)), "{err:?}");
         let connect = seen_by_proxy.recv().await.unwrap();
         assert!(
-            connect.starts_with("CONNECT api.hubapi.com:443 HTTP/1.1\r\n"),
+            connect.starts_with("CONNECT api.example-crm.com:443 HTTP/1.1\r\n"),
             "{connect}"
         );
 

@@ -62,72 +62,158 @@ mod tests {
         CredentialPairs(BTreeMap::from([(k.to_owned(), v.to_owned())]))
     }
 
-    fn info(id: &str) -> &'static ConnectorInfo {
-        unicrm_registry::get(id).expect(id).info()
+    // Made-up providers: the check is the same for every connector, so no real one is needed.
+    /// Two declared domains (an app domain and a second one, as a CRM with a CDN domain has).
+    static EXAMPLE: ConnectorInfo = ConnectorInfo::new(
+        "example-crm",
+        "Example CRM",
+        &[],
+        &[],
+        "https://api.example-crm.com",
+    )
+    .with_api_domains(&["example-crm.com", "crm-cloud.example"]);
+    /// Regional domains under multi-label public suffixes.
+    static REGIONAL: ConnectorInfo = ConnectorInfo::new(
+        "regional-crm",
+        "Regional CRM",
+        &[],
+        &[],
+        "https://api.crm.example.co.uk",
+    )
+    .with_api_domains(&["crm.example.co.uk", "crm.example.com.au"]);
+    /// No declared domains: the exact host of its default base URL.
+    static PLAIN: ConnectorInfo = ConnectorInfo::new(
+        "plain-crm",
+        "Plain CRM",
+        &[],
+        &[],
+        "https://api.plain-crm.example",
+    );
+
+    fn refused(info: &ConnectorInfo, k: &str, v: &str) {
+        let e = check_live_urls(info, &pairs(k, v)).expect_err(v);
+        assert_eq!(e.http_status(), 400, "{v}");
+        assert!(
+            e.to_string().starts_with(&format!("credentials.{k}:")),
+            "{e}"
+        );
     }
 
     #[test]
     fn provider_hosts_pass_others_are_refused() {
-        let sf = info("salesforce");
         for ok in [
-            "https://acme.my.salesforce.com",
-            "https://acme.lightning.force.com",
+            "https://acme.app.example-crm.com",
+            "https://example-crm.com",
+            "https://acme.eu.crm-cloud.example",
+            "https://API.Example-CRM.com./v2",
         ] {
-            check_live_urls(sf, &pairs("instance_url", ok)).unwrap();
+            check_live_urls(&EXAMPLE, &pairs("instance_url", ok)).unwrap();
         }
         for bad in [
+            // Not https.
             "http://127.0.0.1:4010",
-            "http://acme.my.salesforce.com",
-            "https://salesforce.com.evil.example",
-            "https://evilsalesforce.com",
+            "http://acme.app.example-crm.com",
+            // Look-alikes: the domain as a prefix, or without a label boundary.
+            "https://example-crm.com.evil.example",
+            "https://evilexample-crm.com",
+            "https://example-crm.community",
+            "https://crm-cloud.example.evil",
+            // Addresses, userinfo, a fragment.
             "https://169.254.169.254/latest",
-            "https://user:pw@acme.my.salesforce.com",
+            "https://user:pw@acme.app.example-crm.com",
+            "https://user@acme.app.example-crm.com",
+            "https://acme.app.example-crm.com/#x",
+            "not a url",
         ] {
-            let e = check_live_urls(sf, &pairs("instance_url", bad)).unwrap_err();
-            assert_eq!(e.http_status(), 400, "{bad}");
+            refused(&EXAMPLE, "instance_url", bad);
         }
-        let hs = info("hubspot");
-        check_live_urls(hs, &pairs("base_url", "https://api.hubapi.com")).unwrap();
-        assert!(check_live_urls(hs, &pairs("base_url", "https://localhost")).is_err());
-        assert!(check_live_urls(
-            info("pipedrive"),
-            &pairs("setting.token_url", "http://10.0.0.1/token")
-        )
-        .is_err());
+        check_live_urls(&EXAMPLE, &pairs("base_url", "https://api.example-crm.com")).unwrap();
+        refused(&EXAMPLE, "base_url", "https://localhost");
+        refused(&EXAMPLE, "setting.token_url", "http://10.0.0.1/token");
+        refused(&EXAMPLE, "setting.api_domain", "http://127.0.0.1:22");
         // Not a URL key: untouched.
-        check_live_urls(hs, &pairs("access_token", "http://x")).unwrap();
-        // Zoho's api_domain setting is a host too; Zoho's multi-label data centres are exact.
-        let zoho = info("zoho");
-        assert!(
-            check_live_urls(zoho, &pairs("setting.api_domain", "http://127.0.0.1:22")).is_err()
-        );
-        check_live_urls(zoho, &pairs("instance_url", "https://www.zohoapis.com.au")).unwrap();
-        assert!(check_live_urls(zoho, &pairs("instance_url", "https://evil.com.au")).is_err());
-        // The gateway and the Close connector agree on Close's hosts.
-        check_live_urls(info("close"), &pairs("base_url", "https://api.close.io")).unwrap();
+        check_live_urls(&EXAMPLE, &pairs("access_token", "http://x")).unwrap();
+    }
+
+    #[test]
+    fn multi_label_public_suffixes_admit_only_the_declared_domain() {
+        for ok in [
+            "https://api.crm.example.co.uk",
+            "https://crm.example.co.uk",
+            "https://www.crm.example.com.au/v8",
+        ] {
+            check_live_urls(&REGIONAL, &pairs("instance_url", ok)).unwrap();
+        }
+        // Neither the public suffix nor the provider's parent domain nor a sibling is admitted
+        // ("the last two labels" would admit every `*.co.uk` host).
+        for bad in [
+            "https://evil.co.uk",
+            "https://co.uk",
+            "https://example.co.uk",
+            "https://evil.example.co.uk",
+            "https://evilcrm.example.co.uk",
+            "https://evil.com.au",
+            "https://crm.example.com",
+            "http://api.crm.example.co.uk",
+        ] {
+            refused(&REGIONAL, "instance_url", bad);
+        }
+    }
+
+    #[test]
+    fn without_declared_domains_the_default_host_is_the_domain() {
+        for ok in [
+            "https://api.plain-crm.example",
+            "https://eu.api.plain-crm.example",
+        ] {
+            check_live_urls(&PLAIN, &pairs("base_url", ok)).unwrap();
+        }
+        for bad in [
+            "https://plain-crm.example",
+            "https://other.plain-crm.example",
+            "https://api.plain-crm.example.evil",
+        ] {
+            refused(&PLAIN, "base_url", bad);
+        }
     }
 
     #[test]
     fn test_accounts_carry_no_urls() {
         use crate::crypto::Environment::Test;
-        let zoho = info("zoho");
         for (k, v) in [
             ("instance_url", "http://127.0.0.1:4010/_sandbox/faults#"),
             ("base_url", "http://169.254.169.254/latest"),
             ("setting.api_domain", "file:///etc/passwd"),
             ("setting.accounts_url", "http://[::1]:22/"),
-            ("setting.login_url", "https://login.salesforce.com"),
+            // Even the provider's own host: a test-mode account only calls the sandbox.
+            ("setting.login_url", "https://login.example-crm.com"),
             ("setting.token_url", "http://127.0.0.1:1/token"),
             ("setting.whatever", "gopher://127.0.0.1:70/"),
         ] {
-            let e = check_account_urls(zoho, Test, &pairs(k, v)).expect_err(k);
+            let e = check_account_urls(&EXAMPLE, Test, &pairs(k, v)).expect_err(k);
             assert_eq!(e.http_status(), 400, "{k}");
             assert!(
                 e.to_string().starts_with(&format!("credentials.{k}:")),
                 "{e}"
             );
         }
-        check_account_urls(zoho, Test, &pairs("access_token", "t")).unwrap();
-        check_account_urls(zoho, Test, &pairs("setting.company_account", "link_only")).unwrap();
+        check_account_urls(&EXAMPLE, Test, &pairs("access_token", "t")).unwrap();
+        check_account_urls(
+            &EXAMPLE,
+            Test,
+            &pairs("setting.company_account", "link_only"),
+        )
+        .unwrap();
+        // A live account goes through the domain check.
+        use crate::crypto::Environment::Live;
+        check_account_urls(
+            &EXAMPLE,
+            Live,
+            &pairs("base_url", "https://api.example-crm.com"),
+        )
+        .unwrap();
+        assert!(
+            check_account_urls(&EXAMPLE, Live, &pairs("base_url", "https://evil.example")).is_err()
+        );
     }
 }
