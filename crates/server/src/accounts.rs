@@ -3,6 +3,7 @@
 
 use crate::crypto::Environment;
 use crate::error::ApiError;
+use crate::render::v1;
 use crate::request::{self, Query};
 use crate::state::{sandbox_account, split_credentials, Caller, Gateway};
 use crate::store::{AccountRow, CredentialPairs, LinkedAccount, NewAccount, UnreadableAccount};
@@ -14,7 +15,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use unicrm_core::dialect::{self, v1, Dialect};
+use unicrm_core::dialect::{self, Dialect};
 
 const D: Dialect = Dialect::V1;
 

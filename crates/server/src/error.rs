@@ -1,11 +1,12 @@
 //! Errors as HTTP answers, each in its dialect's own envelope.
 
+use crate::render::{unified, v1};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
-use unicrm_core::dialect::{unified, v1, Dialect};
+use unicrm_core::dialect::Dialect;
 use unicrm_core::Error;
 
 /// An error answer of the gateway in `dialect`'s envelope.

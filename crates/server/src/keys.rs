@@ -3,6 +3,7 @@
 //! the answer that creates it (create, rotate) and nowhere else.
 
 use crate::error::ApiError;
+use crate::render::v1;
 use crate::request::{self, Query};
 use crate::state::{Caller, Gateway};
 use crate::store::{ApiKey, StoreError};
@@ -14,7 +15,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
-use unicrm_core::dialect::{self, v1, Dialect};
+use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::Error;
 
 const D: Dialect = Dialect::V1;

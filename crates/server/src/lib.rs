@@ -31,6 +31,7 @@ pub mod listen;
 pub mod openapi;
 pub mod ops;
 pub mod reliability;
+pub mod render;
 pub mod request;
 pub mod routes;
 pub mod state;

@@ -2,6 +2,7 @@
 //! and from the dialects' own renderers: record schemas are inferred from a fully filled sample
 //! record rendered by `unicrm_core::dialect`, error schemas from the dialects' error bodies.
 
+use crate::render;
 use crate::routes::{Handler, ROUTES};
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Map, Value};
@@ -139,14 +140,17 @@ fn schemas() -> Map<String, Value> {
     s.insert(
         "UnifiedError".into(),
         infer(
-            &unified::error_body(
+            &render::unified::error_body(
                 &sample_err,
                 Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
             )
             .1,
         ),
     );
-    s.insert("V1Error".into(), infer(&v1::error_body(&sample_err).1));
+    s.insert(
+        "V1Error".into(),
+        infer(&render::v1::error_body(&sample_err).1),
+    );
     s.insert(
         "RawResponse".into(),
         json!({"type": "object", "properties": {
@@ -214,7 +218,7 @@ fn errors(dialect: Dialect, codes: &[u16]) -> Map<String, Value> {
         .map(|c| {
             (
                 c.to_string(),
-                json!({"description": v1::status_message(*c), "content": {"application/json": {"schema": schema}}}),
+                json!({"description": render::v1::status_message(*c), "content": {"application/json": {"schema": schema}}}),
             )
         })
         .collect()
@@ -229,7 +233,7 @@ fn json_response(description: &str, schema: Value) -> Value {
 fn v1_envelope(status: u16, data: Value) -> Value {
     json!({"type": "object", "properties": {
         "success": {"type": "boolean"}, "statusCode": {"type": "integer", "example": status},
-        "message": {"type": "string", "example": v1::status_message(status)},
+        "message": {"type": "string", "example": render::v1::status_message(status)},
         "data": {"type": "object", "properties": {"data": data, "next": {"type": "string", "nullable": true},
                  "raw": {"type": "array", "items": r("RawResponse"), "nullable": true}}}}})
 }

@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::idempotency::{self, Answer, Begin};
 use crate::ops::{self, CreateGuard, Op, Outcome};
+use crate::render;
 use crate::request::{self, Query};
 use crate::state::{Gateway, Target};
 use axum::body::Body;
@@ -185,26 +186,35 @@ async fn execute(
     let (status, text) = match outcome {
         Outcome::One(r) => {
             let status = if create { 201 } else { 200 };
-            let data = v1::OneData {
+            let data = render::v1::OneData {
                 data: v1::view(&r),
                 raw,
             };
-            (status, v1::to_json(&v1::Envelope::new(status, data)))
+            (
+                status,
+                render::v1::to_json(&render::v1::Envelope::new(status, data)),
+            )
         }
         Outcome::Many(page) => {
-            let data = v1::PageData {
+            let data = render::v1::PageData {
                 data: page.items.iter().map(v1::view).collect(),
                 next: page.next_cursor.as_deref(),
                 raw,
             };
-            (200, v1::to_json(&v1::Envelope::new(200, data)))
+            (
+                200,
+                render::v1::to_json(&render::v1::Envelope::new(200, data)),
+            )
         }
         Outcome::Deleted(id) => {
-            let data = v1::OneData {
+            let data = render::v1::OneData {
                 data: json!({"id": id, "deleted": true}),
                 raw,
             };
-            (200, v1::to_json(&v1::Envelope::new(200, data)))
+            (
+                200,
+                render::v1::to_json(&render::v1::Envelope::new(200, data)),
+            )
         }
     };
     let text = text.map_err(|e| ApiError::new(D, e))?;

@@ -3,6 +3,10 @@
 //! * [`unified`]: snake_case bodies as on StackOne's CRM API (`/unified/crm/contacts`).
 //! * [`v1`]: camelCase bodies in a `{success, statusCode, message, data}` envelope (`/api/v1/contact`).
 //!
+//! What is here is what an embedder needs: parsing a dialect's request body into the model and a
+//! record's view in a dialect ([`render`], [`v1::view`]). The envelopes around those views and
+//! the dialects' error bodies are the gateway's (`unicrm_server::render`).
+//!
 //! Parsing is strict: a wrong type, an unknown field or invalid JSON is an
 //! [`Error::InvalidInput`] whose `field` is the JSON path (`emails[1]`, `address.city`).
 
