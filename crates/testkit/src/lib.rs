@@ -7,7 +7,9 @@
 //! * [`insta_settings`] / [`redact`]: snapshot settings that redact ids and timestamps;
 //! * [`load_fixture`]: reads a JSON fixture with a clear message when it is missing or invalid;
 //! * [`snapshot`]: the fixture readers and views the connectors' snapshot tests share;
-//! * [`conformance_test!`]: the one line a connector crate's test binary runs the suite with.
+//! * [`conformance_test!`]: the one line a connector crate's test binary runs the suite with;
+//! * [`testcrm`]: the one test-only CRM (connector and emulator) of the gateway's end-to-end
+//!   tests and of the suite's own tests, registered where wanted with [`register_testcrm!`].
 //!
 //! ```no_run
 //! # async fn run(connector: std::sync::Arc<dyn unicrm_core::Connector>) {
@@ -23,6 +25,12 @@
 mod conformance;
 mod samples;
 pub mod snapshot;
+pub mod testcrm;
+
+#[doc(hidden)]
+pub use unicrm_core as __unicrm_core;
+#[doc(hidden)]
+pub use unicrm_sandbox as __unicrm_sandbox;
 
 use std::path::{Path, PathBuf};
 

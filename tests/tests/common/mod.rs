@@ -2,7 +2,9 @@
 //! on ephemeral loopback ports, over a fresh SQLite store, and HTTP helpers for both dialects.
 #![allow(dead_code)]
 
-pub mod testcrm;
+/// The test CRM (`unicrm_testkit::testcrm`), registered in this test binary only.
+pub use unicrm_testkit::testcrm;
+unicrm_testkit::register_testcrm!();
 
 use base64::Engine as _;
 use reqwest::{Method, RequestBuilder, Response};

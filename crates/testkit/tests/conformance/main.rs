@@ -1,16 +1,16 @@
-//! The conformance suite against a test-only provider: passes for a correct connector, and names
+//! The conformance suite against the test CRM (`unicrm_testkit::testcrm`): passes for a correct connector, and names
 //! the check each kind of connector bug breaks.
-
-mod memcrm;
 
 use std::sync::Arc;
 
-use memcrm::{Bug, MemCrm};
+use unicrm_testkit::testcrm::{Bug, TestCrm};
 use unicrm_testkit::{run_conformance, run_conformance_with, Options, Outcome, Report};
+
+unicrm_testkit::register_testcrm!();
 
 async fn run(bug: Bug) -> Result<Report, unicrm_testkit::Failure> {
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.expect("sandbox");
-    run_conformance(Arc::new(MemCrm::new(bug)), &sandbox).await
+    run_conformance(Arc::new(TestCrm::new(bug)), &sandbox).await
 }
 
 fn failed(report: &Report) -> Vec<String> {
@@ -159,9 +159,9 @@ async fn missing_emulator_is_reported() {
 #[tokio::test]
 async fn runs_in_parallel_on_one_sandbox_without_interference() {
     let sandbox = unicrm_sandbox::spawn("127.0.0.1:0").await.unwrap();
-    let a = run_conformance(Arc::new(MemCrm::new(Bug::None)), &sandbox);
+    let a = run_conformance(Arc::new(TestCrm::new(Bug::None)), &sandbox);
     let b = run_conformance_with(
-        Arc::new(MemCrm::new(Bug::None)),
+        Arc::new(TestCrm::new(Bug::None)),
         &sandbox,
         Options::default().page_size(3).list_records(7),
     );
@@ -182,7 +182,7 @@ async fn known_failures_are_strict() {
     let check = "an injected rate limit answers RateLimited with its retry_after";
     // A known failure is reported as skipped, with its reason.
     let report = run_conformance_with(
-        Arc::new(MemCrm::new(Bug::LosesRetryAfter)),
+        Arc::new(TestCrm::new(Bug::LosesRetryAfter)),
         &sandbox,
         Options::default().known_failure(check, "tracked in issue 42"),
     )
@@ -195,7 +195,7 @@ async fn known_failures_are_strict() {
     );
     // A listed check that passes fails the run, and so does a name no check has.
     let failure = run_conformance_with(
-        Arc::new(MemCrm::new(Bug::None)),
+        Arc::new(TestCrm::new(Bug::None)),
         &sandbox,
         Options::default()
             .known_failure(check, "fixed since")
@@ -213,10 +213,10 @@ async fn known_failures_are_strict() {
 
 #[tokio::test]
 async fn assert_conformance_spawns_and_reports() {
-    let report = unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(Bug::None))).await;
-    assert_eq!(report.connector, "memcrm");
+    let report = unicrm_testkit::assert_conformance(Arc::new(TestCrm::new(Bug::None))).await;
+    assert_eq!(report.connector, "testcrm");
     assert!(report.failures().next().is_none());
-    let failed = tokio::spawn(unicrm_testkit::assert_conformance(Arc::new(MemCrm::new(
+    let failed = tokio::spawn(unicrm_testkit::assert_conformance(Arc::new(TestCrm::new(
         Bug::FakesUnsupported,
     ))))
     .await;
