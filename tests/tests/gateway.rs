@@ -1,12 +1,13 @@
 //! End-to-end: gateway → connector → sandbox emulator, over real HTTP, both dialects.
-//! Uses the test-only CRM of `common::testcrm` (registered in this test binary only).
+//! Uses the test-only CRM `unicrm_testkit::testcrm` (registered by `common`, in this binary only).
 
 mod common;
 
-use common::{assert_fields, fixture, json, start, testcrm};
+use common::{assert_fields, fixture, json, start};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
+use unicrm_testkit::testcrm;
 
 const P: &str = testcrm::ID;
 

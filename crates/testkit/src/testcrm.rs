@@ -6,7 +6,7 @@
 //! `/v1/owners/{id}` (counted in [`OWNER_CALLS`]), a default owner and lifecycle stage on create
 //! (as in the v1 example response), validation errors naming fields, associations that must
 //! exist, contacts reading back the deals that list them, e-mails unique among contacts (`409`
-//! with the existing id), custom field definitions, opaque cursors (a malformed one is a `400`),
+//! with the existing id) unless the connector allows duplicates, custom field definitions, opaque cursors (a malformed one is a `400`),
 //! its own error format for injected faults, and no meeting deletes (→ `Unsupported`).
 //!
 //! [`TestCrm::new`] takes a [`Bug`] the connector then has on purpose, to prove the suite names
@@ -42,14 +42,15 @@ pub const DEFAULT_OWNER: (&str, &str, &str) = ("67823451", "John Smith", "john.s
 /// Calls of the owners endpoint (to check the gateway's per-account owner cache).
 pub static OWNER_CALLS: AtomicUsize = AtomicUsize::new(0);
 
-/// Registers [`TestCrm`] (as it is by default, without bugs) and its emulator in this binary,
+/// Registers [`TestCrm`] (without bugs, duplicate e-mails allowed: the gateway's tests create
+/// one sample several times) and its emulator in this binary,
 /// so `unicrm_registry::get("testcrm")` and the sandbox's `/testcrm/…` routes find them. Use it
 /// once per test binary, at module level.
 #[macro_export]
 macro_rules! register_testcrm {
     () => {
         $crate::__unicrm_core::register_connector!($crate::testcrm::ID, || {
-            ::std::sync::Arc::new($crate::testcrm::TestCrm::default())
+            ::std::sync::Arc::new($crate::testcrm::TestCrm::default().duplicates_allowed())
         });
         $crate::__unicrm_sandbox::register_emulator! {
             id: $crate::testcrm::ID,
@@ -94,7 +95,11 @@ pub const CONTACT_FIELDS: &[&str] = &[
     "custom_fields",
 ];
 
-static INFO: ConnectorInfo = ConnectorInfo::new(
+/// Header by which the connector asks the emulator to keep contact e-mails unique (a CRM's
+/// duplicate rule, set per call here so one emulator serves both kinds of connector).
+pub const UNIQUE_EMAILS_HEADER: &str = "x-testcrm-unique-emails";
+
+const BASE_INFO: ConnectorInfo = ConnectorInfo::new(
     ID,
     "Test CRM",
     &[
@@ -167,8 +172,11 @@ static INFO: ConnectorInfo = ConnectorInfo::new(
     ],
     &[AuthKind::BearerToken],
     "https://api.testcrm.invalid",
-)
-.with_unique_fields(&[(Resource::Contact, "emails")]);
+);
+/// E-mails unique among contacts (the default).
+static INFO: ConnectorInfo = BASE_INFO.with_unique_fields(&[(Resource::Contact, "emails")]);
+/// Duplicate e-mails allowed.
+static INFO_DUPLICATES: ConnectorInfo = BASE_INFO;
 
 /// A bug the connector can be told to have (to prove the conformance suite catches it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,15 +208,41 @@ pub enum Bug {
 }
 
 /// The test connector.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TestCrm {
     bug: Bug,
+    unique_emails: bool,
+}
+
+impl Default for TestCrm {
+    fn default() -> Self {
+        TestCrm::new(Bug::None)
+    }
 }
 
 impl TestCrm {
-    /// The connector with `bug` (`Bug::None`: a correct one, as [`Default`]).
+    /// The connector with `bug` (`Bug::None`: a correct one, as [`Default`]); contact e-mails
+    /// are unique (declared in its `ConnectorInfo::unique_fields`, kept by the emulator).
     pub fn new(bug: Bug) -> Self {
-        TestCrm { bug }
+        TestCrm {
+            bug,
+            unique_emails: true,
+        }
+    }
+
+    /// The same connector without the e-mail rule: any number of contacts may share one.
+    pub fn duplicates_allowed(mut self) -> Self {
+        self.unique_emails = false;
+        self
+    }
+
+    /// A request of this connector (with its e-mail rule).
+    fn request(&self, req: ProviderRequest) -> ProviderRequest {
+        if self.unique_emails {
+            req.header(UNIQUE_EMAILS_HEADER, "true")
+        } else {
+            req
+        }
     }
 
     fn parse_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
@@ -267,7 +301,7 @@ impl TestCrm {
 
     /// Sends `req`: the JSON body of a 2xx answer (`null` when empty), else its error.
     async fn send(&self, cx: &Context, req: ProviderRequest) -> Result<Value> {
-        let resp = cx.send(req).await?;
+        let resp = cx.send(self.request(req)).await?;
         if !resp.is_success() {
             return Err(self.parse_error(resp.status, &resp.headers, &resp.body));
         }
@@ -316,7 +350,11 @@ fn strip_nulls(v: &mut Value) {
 #[async_trait::async_trait]
 impl Connector for TestCrm {
     fn info(&self) -> &'static ConnectorInfo {
-        &INFO
+        if self.unique_emails {
+            &INFO
+        } else {
+            &INFO_DUPLICATES
+        }
     }
 
     async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
@@ -698,9 +736,17 @@ fn definitions(kind: &str) -> Vec<Value> {
     }
 }
 
+/// Whether the caller keeps contact e-mails unique ([`UNIQUE_EMAILS_HEADER`]).
+fn unique_emails(headers: &HeaderMap) -> bool {
+    headers
+        .get(UNIQUE_EMAILS_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"true")
+}
+
 async fn create(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    headers: HeaderMap,
     Path(kind): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
@@ -713,7 +759,7 @@ async fn create(
     if let Some(r) = validate(&sb, &token, &kind, &body) {
         return r;
     }
-    if kind == "contacts" {
+    if kind == "contacts" && unique_emails(&headers) {
         if let Some(id) = email_taken(&sb, &token, &body, None) {
             return taken(id);
         }
@@ -782,6 +828,7 @@ async fn item(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
     method: Method,
+    headers: HeaderMap,
     Path((kind, id)): Path<(String, String)>,
     body: Option<Json<Value>>,
 ) -> Response {
@@ -825,7 +872,7 @@ async fn item(
             if let Some(r) = validate(&sb, &token, &kind, &patch) {
                 return r;
             }
-            if kind == "contacts" {
+            if kind == "contacts" && unique_emails(&headers) {
                 if let Some(other) = email_taken(&sb, &token, &patch, Some(&id)) {
                     return taken(other);
                 }

@@ -2,8 +2,7 @@
 //! on ephemeral loopback ports, over a fresh SQLite store, and HTTP helpers for both dialects.
 #![allow(dead_code)]
 
-/// The test CRM (`unicrm_testkit::testcrm`), registered in this test binary only.
-pub use unicrm_testkit::testcrm;
+// The test CRM (`unicrm_testkit::testcrm`), registered in each test binary using this harness.
 unicrm_testkit::register_testcrm!();
 
 use base64::Engine as _;
