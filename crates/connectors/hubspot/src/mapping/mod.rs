@@ -11,6 +11,7 @@ pub mod convert;
 pub mod deal;
 pub mod lead;
 pub mod meeting;
+pub mod record;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
