@@ -16,6 +16,7 @@ pub mod contact;
 pub mod deal;
 pub mod lead;
 pub mod meeting;
+pub mod record;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
