@@ -6,6 +6,10 @@ use std::collections::HashMap;
 
 use unicrm_core::{Contact, Context, Error, ListQuery, Owner, Page, Record, Resource, Result};
 
+use serde::{Deserialize, Serialize};
+use unicrm_core::raw::cursor::{self, CursorCodec};
+use unicrm_core::raw::owners;
+
 use crate::client;
 use crate::config;
 use crate::connector::{type_custom_fields, HubSpot};
@@ -17,89 +21,62 @@ use crate::wire::{
     Filter, FilterGroup, ObjectInput, SearchRequest, SearchSort, SimplePublicObject,
 };
 
-/// The list cursor: `l.{after}` for object listing, `s.{floor}.{key_ms}.{key_id}.{offset}` for
-/// `updated_after` searches (keyset restart point + offset inside the 10,000-result window).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The list cursor's state: Hubspot's `after` for object listing; for `updated_after` searches
+/// the keyset restart point (modified time in ms, id) and the offset inside the 10,000-result
+/// window. Opaque to users through [`CURSOR`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Cursor {
+    #[serde(rename = "l")]
     List(String),
+    #[serde(rename = "s")]
     Search {
+        #[serde(rename = "f")]
         floor: i64,
+        #[serde(rename = "k")]
         key: Option<(i64, String)>,
+        #[serde(rename = "o")]
         offset: u32,
     },
 }
 
+/// The codec of HubSpot list cursors.
+const CURSOR: CursorCodec = CursorCodec::new(config::ID, 1);
+
 impl Cursor {
     fn parse(s: &str) -> Result<Cursor> {
-        let bad = || {
-            Error::invalid(
-                "cursor",
-                format!("{s:?} is not a cursor this connector issued"),
-            )
-        };
-        if let Some(after) = s.strip_prefix("l.") {
-            if after.is_empty() {
-                return Err(bad());
-            }
-            return Ok(Cursor::List(after.to_owned()));
+        let cursor: Cursor = CURSOR.decode(s)?;
+        match &cursor {
+            Cursor::List(after) if after.is_empty() => Err(cursor::invalid(
+                "this cursor names no position; pass next_cursor of the previous page",
+            )),
+            _ => Ok(cursor),
         }
-        let parts: Vec<&str> = s.strip_prefix("s.").ok_or_else(bad)?.split('.').collect();
-        let [floor, key_ms, key_id, offset] = parts[..] else {
-            return Err(bad());
-        };
-        let floor = floor.parse().map_err(|_| bad())?;
-        let offset = offset.parse().map_err(|_| bad())?;
-        let key = match (key_ms, key_id) {
-            ("", "") => None,
-            (ms, id) if !id.is_empty() => Some((ms.parse().map_err(|_| bad())?, id.to_owned())),
-            _ => return Err(bad()),
-        };
-        Ok(Cursor::Search { floor, key, offset })
     }
 
     fn render(&self) -> String {
-        match self {
-            Cursor::List(a) => format!("l.{a}"),
-            Cursor::Search { floor, key, offset } => match key {
-                Some((ms, id)) => format!("s.{floor}.{ms}.{id}.{offset}"),
-                None => format!("s.{floor}...{offset}"),
-            },
-        }
+        CURSOR.encode(self)
     }
 }
 
 impl HubSpot {
-    /// Fills owner name and email from the owners API, cached per account. A failed lookup
-    /// leaves the owner id alone (a missing `crm.objects.owners.read` scope must not break reads).
+    /// Fills owner name and email from the owners API (the kit's cache policy: a failed lookup
+    /// leaves the owner id alone, so a missing `crm.objects.owners.read` scope never breaks reads).
     async fn resolve_owner(&self, cx: &Context, record: &mut Record) {
-        let Some(owner) = record.owner_mut().as_mut() else {
-            return;
-        };
-        if owner.id.is_empty() {
-            return;
-        }
-        if let Some(cached) = cx.owners.get(&owner.id) {
-            *owner = cached;
-            return;
-        }
-        match client::get_owner(cx, &owner.id).await {
-            Ok(o) => {
-                let name = [o.first_name.as_deref(), o.last_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let resolved = Owner {
-                    id: o.id,
-                    name: (!name.is_empty()).then_some(name),
-                    email: o.email,
-                };
-                cx.owners.insert(resolved.clone());
-                *owner = resolved;
-            }
-            Err(e) => tracing::debug!(error = %e, "HubSpot owner lookup failed; keeping the id"),
-        }
+        owners::resolve(cx, record.owner_mut(), |id| async move {
+            let o = client::get_owner(cx, &id).await?;
+            let name = [o.first_name.as_deref(), o.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok(Some(Owner {
+                id: o.id,
+                name: (!name.is_empty()).then_some(name),
+                email: o.email,
+            }))
+        })
+        .await;
     }
 
     /// The `properties=` list of a read: the mapped properties, the ones a write just sent
@@ -666,5 +643,11 @@ mod tests {
         }
         assert!(Cursor::parse("garbage").is_err());
         assert!(Cursor::parse("s.1.2").is_err());
+        assert!(Cursor::parse(&CURSOR.encode(&Cursor::List(String::new()))).is_err());
+        let other = CursorCodec::new("pipedrive", 1).encode(&Cursor::List("1".into()));
+        assert!(matches!(
+            Cursor::parse(&other),
+            Err(Error::InvalidInput { field, .. }) if field == "cursor"
+        ));
     }
 }
