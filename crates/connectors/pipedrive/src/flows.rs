@@ -8,6 +8,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use unicrm_core::{Contact, Context, Error, ListQuery, Owner, Page, Record, Resource, Result};
 
+use serde::{Deserialize, Serialize};
+use unicrm_core::raw::cursor::{self, CursorCodec};
+use unicrm_core::raw::owners;
+
 use crate::client::{self, PdObject};
 use crate::config;
 use crate::connector::{industry_options, Pipedrive};
@@ -16,43 +20,48 @@ use crate::mapping::record::{
 };
 use crate::mapping::{contact, is_numeric_id, lead, meeting, text};
 
-/// The list cursor: `{api}:{since}:{position}` — `v2` with Pipedrive's `next_cursor`, `v1` with
-/// the leads' `start`; `since` is the `updated_after` of the first page (epoch seconds) or `-`.
+/// The list cursor's state: the API it pages (`v2` with Pipedrive's `next_cursor`, `v1` with
+/// the leads' `start`), the `updated_after` of the first page (epoch seconds) and the position.
+/// Opaque to users through [`CURSOR`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Cursor {
     since: Option<i64>,
     position: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct CursorState {
+    #[serde(rename = "a")]
+    api: String,
+    #[serde(rename = "s")]
+    since: Option<i64>,
+    #[serde(rename = "p")]
+    position: String,
+}
+
+/// The codec of Pipedrive list cursors.
+const CURSOR: CursorCodec = CursorCodec::new(config::ID, 1);
+
 impl Cursor {
     fn parse(s: &str, api: &str) -> Result<Cursor> {
-        let bad = || {
-            Error::invalid(
-                "cursor",
-                format!("{s:?} is not a cursor this connector issued"),
-            )
-        };
-        let mut parts = s.splitn(3, ':');
-        let (Some(a), Some(since), Some(position)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad());
-        };
-        if a != api || position.is_empty() {
-            return Err(bad());
+        let state: CursorState = CURSOR.decode(s)?;
+        if state.api != api || state.position.is_empty() {
+            return Err(cursor::invalid(
+                "this cursor belongs to another listing; pass next_cursor of this listing's previous page",
+            ));
         }
-        let since = match since {
-            "-" => None,
-            n => Some(n.parse::<i64>().map_err(|_| bad())?),
-        };
         Ok(Cursor {
-            since,
-            position: position.to_owned(),
+            since: state.since,
+            position: state.position,
         })
     }
 
     fn render(&self, api: &str) -> String {
-        let since = self.since.map_or_else(|| "-".to_owned(), |s| s.to_string());
-        format!("{api}:{since}:{}", self.position)
+        CURSOR.encode(&CursorState {
+            api: api.to_owned(),
+            since: self.since,
+            position: self.position.clone(),
+        })
     }
 }
 
@@ -69,29 +78,18 @@ struct Memo {
 const IDS_PER_CALL: usize = 100;
 
 impl Pipedrive {
-    /// Fills owner name and e-mail from `GET /v1/users/{id}`, cached per account. A failed
-    /// lookup leaves the owner id alone (a missing `users:read` scope must not break reads).
+    /// Fills owner name and e-mail from `GET /v1/users/{id}` (the kit's cache policy: a failed
+    /// lookup leaves the owner id alone, so a missing `users:read` scope never breaks reads).
     async fn resolve_owner(&self, cx: &Context, owner: &mut Option<Owner>) {
-        let Some(o) = owner.as_mut() else { return };
-        if o.id.is_empty() {
-            return;
-        }
-        if let Some(cached) = cx.owners.get(&o.id) {
-            *o = cached;
-            return;
-        }
-        match client::get_user(cx, &o.id).await {
-            Ok(u) => {
-                let resolved = Owner {
-                    id: u.id.to_string(),
-                    name: u.name.filter(|n| !n.is_empty()),
-                    email: u.email.filter(|e| !e.is_empty()),
-                };
-                cx.owners.insert(resolved.clone());
-                *o = resolved;
-            }
-            Err(e) => tracing::debug!(error = %e, "Pipedrive user lookup failed; keeping the id"),
-        }
+        owners::resolve(cx, owner, |id| async move {
+            let u = client::get_user(cx, &id).await?;
+            Ok(Some(Owner {
+                id: u.id.to_string(),
+                name: u.name.filter(|n| !n.is_empty()),
+                email: u.email.filter(|e| !e.is_empty()),
+            }))
+        })
+        .await;
     }
 
     /// Reads the records with `ids` in batches (`GET /api/v2/{object}?ids=…`, "up to 100 entity
@@ -804,5 +802,16 @@ mod tests {
         assert_eq!(Cursor::parse(&c.render("v1"), "v1").unwrap(), c);
         assert!(Cursor::parse("v1:-:100", "v2").is_err());
         assert!(Cursor::parse("garbage", "v2").is_err());
+        let v1 = Cursor {
+            since: None,
+            position: "100".into(),
+        }
+        .render("v1");
+        assert!(Cursor::parse(&v1, "v2").is_err());
+        let other = CursorCodec::new("hubspot", 1).encode(&"v2");
+        assert!(matches!(
+            Cursor::parse(&other, "v2"),
+            Err(Error::InvalidInput { field, .. }) if field == "cursor"
+        ));
     }
 }
