@@ -46,13 +46,14 @@ where
     }
 }
 
-/// The looked-up name and e-mail, where they are known (a blank one counts as unknown).
+/// The looked-up name and e-mail where the record has none (what the record carried wins; a
+/// blank value counts as none).
 fn fill(owner: &mut Owner, found: Owner) {
-    if let Some(name) = found.name.filter(|n| !n.is_empty()) {
-        owner.name = Some(name);
+    if owner.name.is_none() {
+        owner.name = found.name.filter(|n| !n.is_empty());
     }
-    if let Some(email) = found.email.filter(|e| !e.is_empty()) {
-        owner.email = Some(email);
+    if owner.email.is_none() {
+        owner.email = found.email.filter(|e| !e.is_empty());
     }
 }
 
