@@ -187,6 +187,12 @@ impl Error {
         }
     }
 
+    /// `InvalidInput` for a unified `field` the provider has no place for (refused rather than
+    /// dropped); `reason` says so in the provider's terms and where the value could go instead.
+    pub fn no_home(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::invalid(field, reason)
+    }
+
     /// An `Unsupported` error.
     pub fn unsupported(provider: &str, resource: Resource, operation: Operation) -> Self {
         Error::Unsupported {

@@ -1,12 +1,12 @@
 //! HTTP only: Attio request builders, sending (through `Context::send`) and answer decoding.
 //! Never builds unified types.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use http::Method;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use unicrm_core::http::ProviderRequest;
+use unicrm_core::raw::cursor::{self, CursorCodec};
 use unicrm_core::{Context, Error, Result};
 
 use crate::config::ID;
@@ -209,33 +209,32 @@ pub async fn list_meetings(
 }
 
 /// Where a unified list continues: an offset into `records/query`, or Attio's meeting cursor.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cursor {
     /// Offset of the next record.
+    #[serde(rename = "o")]
     Offset(u64),
     /// Attio's `pagination.next_cursor` of `GET /v2/meetings`.
+    #[serde(rename = "c")]
     Attio(String),
 }
 
+/// The codec of Attio list cursors.
+const CURSOR: CursorCodec = CursorCodec::new(crate::config::ID, 1);
+
 impl Cursor {
-    /// The opaque string handed to users (base64url, so it is URL-safe).
+    /// The opaque string handed to users (the kit's cursor codec: URL-safe, tagged).
     pub fn encode(&self) -> String {
-        let plain = match self {
-            Cursor::Offset(n) => format!("o:{n}"),
-            Cursor::Attio(c) => format!("c:{c}"),
-        };
-        URL_SAFE_NO_PAD.encode(plain)
+        CURSOR.encode(self)
     }
 
     /// Reads a cursor made by [`Cursor::encode`].
     pub fn decode(s: &str) -> Result<Cursor> {
-        let bad = || Error::invalid("cursor", "not a cursor this connector issued");
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        match text.split_once(':') {
-            Some(("o", n)) => n.parse().map(Cursor::Offset).map_err(|_| bad()),
-            Some(("c", c)) if !c.is_empty() => Ok(Cursor::Attio(c.to_owned())),
-            _ => Err(bad()),
+        match CURSOR.decode(s)? {
+            Cursor::Attio(c) if c.is_empty() => Err(cursor::invalid(
+                "this cursor names no position; pass next_cursor of the previous page",
+            )),
+            c => Ok(c),
         }
     }
 }
@@ -254,7 +253,13 @@ mod tests {
             assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         }
         assert!(Cursor::decode("nope!").is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("o:x")).is_err());
+        assert!(Cursor::decode(&CURSOR.encode(&"o:x")).is_err());
+        assert!(Cursor::decode(&CURSOR.encode(&Cursor::Attio(String::new()))).is_err());
+        let other = CursorCodec::new("close", 1).encode(&Cursor::Offset(5));
+        assert!(matches!(
+            Cursor::decode(&other),
+            Err(Error::InvalidInput { field, .. }) if field == "cursor"
+        ));
         assert!(check_id("id", "bf071e1f-6035-429d-b874-d83ea64ea13b").is_ok());
         assert!(check_id("id", "../workspace_members").is_err());
     }

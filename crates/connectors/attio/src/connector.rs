@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use unicrm_core::raw::owners;
 use unicrm_core::{
     model::Operation, AuthKind, Capability, Connector, ConnectorInfo, Context,
     CustomFieldDefinition, CustomFieldOption, Error, ListQuery, Owner, Page, Record, Resource,
@@ -204,9 +205,7 @@ impl Attio {
         record: &mut Record,
         names: &mut HashMap<String, Option<String>>,
     ) -> Result<()> {
-        if let Some(owner) = record.owner_mut() {
-            *owner = resolve_owner(cx, &owner.id).await?;
-        }
+        resolve_owner(cx, record.owner_mut()).await;
         if let Record::Contact(c) = record {
             if let Some(id) = c.account_ids.as_ref().and_then(|ids| ids.first()).cloned() {
                 if !names.contains_key(&id) {
@@ -359,31 +358,24 @@ fn changed_since(at: Option<DateTime<Utc>>, after: Option<DateTime<Utc>>) -> boo
     }
 }
 
-/// An owner with name and e-mail from the workspace member (cached per account); a member that
-/// no longer exists keeps its id only.
-async fn resolve_owner(cx: &Context, id: &str) -> Result<Owner> {
-    if let Some(o) = cx.owners.get(id) {
-        return Ok(o);
-    }
-    match client::get_workspace_member(cx, id).await {
-        Ok(m) => {
-            let name = [m.first_name.as_deref(), m.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let owner = Owner {
-                id: id.to_owned(),
-                name: (!name.is_empty()).then_some(name),
-                email: m.email_address.filter(|e| !e.is_empty()),
-            };
-            cx.owners.insert(owner.clone());
-            Ok(owner)
-        }
-        Err(Error::NotFound { .. }) => Ok(Owner::id(id)),
-        Err(e) => Err(e),
-    }
+/// Fills the owner's name and e-mail from the workspace member (the kit's cache policy: a member
+/// that no longer exists, or a failed lookup, keeps the id only).
+async fn resolve_owner(cx: &Context, owner: &mut Option<Owner>) {
+    owners::resolve(cx, owner, |id| async move {
+        let m = client::get_workspace_member(cx, &id).await?;
+        let name = [m.first_name.as_deref(), m.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Some(Owner {
+            id,
+            name: (!name.is_empty()).then_some(name),
+            email: m.email_address.filter(|e| !e.is_empty()),
+        }))
+    })
+    .await;
 }
 
 /// The unified type of an Attio attribute type.

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use unicrm_core::raw::cursor::CursorCodec;
+use unicrm_core::raw::owners;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Contact, Context, CustomFieldDefinition,
     CustomFieldOption, EnumValue, Error, Lead, ListQuery, Operation, Owner, Page, Record, Resource,
@@ -163,20 +163,16 @@ fn checked_id(resource: Resource, id: &str) -> Result<String> {
     }
 }
 
-/// The opaque list cursor: the `_skip` of the next page.
+/// The codec of Close list cursors: the state is the `_skip` of the next page.
+const CURSOR: CursorCodec = CursorCodec::new(ID, 1);
+
+/// The opaque list cursor of the `_skip` of the next page.
 fn encode_cursor(skip: u64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("skip:{skip}"))
+    CURSOR.encode(&skip)
 }
 
 fn decode_cursor(cursor: &str) -> Result<u64> {
-    let invalid = || Error::invalid("cursor", "not a cursor this connector issued");
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor.trim())
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("skip:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(invalid)
+    CURSOR.decode(cursor)
 }
 
 /// Close timestamps as Close's filters take them.
@@ -255,30 +251,21 @@ impl Close {
         Ok(out)
     }
 
+    /// Fills owner name and e-mail from `GET /user/{id}` (the kit's cache policy: a failed lookup
+    /// leaves the owner id alone). An owner whose e-mail the record carried needs no lookup.
     async fn resolve_owner(&self, client: &Client<'_>, owner: &mut Option<Owner>) {
-        let Some(o) = owner.as_mut() else { return };
-        if o.email.is_some() {
+        if owner.as_ref().is_some_and(|o| o.email.is_some()) {
             return;
         }
-        let cache = &client_cx(client).owners;
-        if let Some(known) = cache.get(&o.id) {
-            *o = known;
-            return;
-        }
-        match client.user(&o.id).await {
-            Ok(user) => {
-                let resolved = Owner {
-                    id: user.id.clone(),
-                    name: user.full_name().or_else(|| o.name.clone()),
-                    email: user.email.clone(),
-                };
-                cache.insert(resolved.clone());
-                *o = resolved;
-            }
-            Err(e) => {
-                tracing::debug!(provider = ID, owner = %o.id, error = %e, "owner not resolved");
-            }
-        }
+        owners::resolve(client_cx(client), owner, |id| async move {
+            let user = client.user(&id).await?;
+            Ok(Some(Owner {
+                id: user.id.clone(),
+                name: user.full_name(),
+                email: user.email.clone(),
+            }))
+        })
+        .await;
     }
 
     /// Turns a unified status/stage value into a `stat_…` id through the organisation's statuses
@@ -953,7 +940,12 @@ mod tests {
     fn cursors_round_trip_and_refuse_garbage() {
         assert_eq!(decode_cursor(&encode_cursor(200)).ok(), Some(200));
         assert!(decode_cursor("nope!").is_err());
-        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("skip:x")).is_err());
+        assert!(decode_cursor(&CURSOR.encode(&"x")).is_err());
+        let other = CursorCodec::new("hubspot", 1).encode(&200u64);
+        assert!(matches!(
+            decode_cursor(&other),
+            Err(Error::InvalidInput { field, .. }) if field == "cursor"
+        ));
     }
 
     #[test]

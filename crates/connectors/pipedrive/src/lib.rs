@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod connector;
 pub mod error;
+mod flows;
 pub mod mapping;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -4,14 +4,13 @@
 //! every escape sequence of "Quoted String Escape Sequences" (SOQL and SOSL Reference).
 //!
 //! The listing cursor ([`KeysetCursor`]) is keyset paging on `SystemModstamp, Id`: opaque to
-//! users (base64url JSON), validated field by field when it comes back, and rendered into SOQL
-//! through the same literal functions, so a tampered cursor is rejected or at worst selects a
+//! users (the kit's cursor codec, `unicrm_core::raw::cursor`), validated field by field when it
+//! comes back, and rendered into SOQL through the same literal functions, so a tampered cursor is rejected or at worst selects a
 //! different (still well-formed) page.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use unicrm_core::raw::cursor::CursorCodec;
 
 use crate::wire::SObjectType;
 
@@ -314,6 +313,9 @@ impl Select {
     }
 }
 
+/// The codec of Salesforce list cursors.
+const CURSOR: CursorCodec = CursorCodec::new(crate::config::ID, 1);
+
 /// Position after the last record of a page, in `ORDER BY SystemModstamp, Id` order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeysetCursor {
@@ -329,26 +331,22 @@ pub struct KeysetCursor {
 }
 
 impl KeysetCursor {
-    /// Opaque text form (base64url of compact JSON).
+    /// Opaque text form (the kit's cursor codec over compact JSON).
     pub fn encode(&self) -> String {
-        // Serialising three plain members cannot fail; fall back to an empty cursor rather
-        // than panic should serde ever change that.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        URL_SAFE_NO_PAD.encode(json)
+        CURSOR.encode(self)
     }
 
     /// Reads a cursor handed back by a user, checking every member; refuses cursors of other
-    /// objects, malformed ids and anything that is not our encoding.
+    /// objects or connectors, malformed ids and anything that is not our encoding.
     pub fn decode(text: &str, object: SObjectType) -> Result<KeysetCursor, SoqlError> {
         let bad = |reason: &str| SoqlError::new("cursor", reason);
         if text.len() > 512 {
             return Err(bad("is too long to be a cursor this connector issued"));
         }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text.trim())
-            .map_err(|_| bad("is not a cursor this connector issued"))?;
-        let cursor: KeysetCursor = serde_json::from_slice(&bytes)
-            .map_err(|_| bad("is not a cursor this connector issued"))?;
+        let cursor: KeysetCursor = CURSOR.decode(text).map_err(|e| match e {
+            unicrm_core::Error::InvalidInput { reason, .. } => bad(&reason),
+            _ => bad("is not a cursor this connector issued"),
+        })?;
         if cursor.object != object.api_name() {
             return Err(bad(&format!(
                 "belongs to a {} listing, not {}",
@@ -461,17 +459,23 @@ mod tests {
             after_id: "00QD000000QV9n2IAD".into(),
         };
         let text = cursor.encode();
-        assert_eq!(KeysetCursor::decode(&text, SObjectType::Lead), Ok(cursor));
+        assert_eq!(
+            KeysetCursor::decode(&text, SObjectType::Lead),
+            Ok(cursor.clone())
+        );
         assert!(KeysetCursor::decode(&text, SObjectType::Contact).is_err());
-        let forged = URL_SAFE_NO_PAD
-            .encode(r#"{"o":"Lead","t":"2024-05-01T10:00:00Z","i":"00Q' OR Name != '"}"#);
+        let forge =
+            |state: &str| CURSOR.encode(&serde_json::from_str::<serde_json::Value>(state).unwrap());
+        let forged = forge(r#"{"o":"Lead","t":"2024-05-01T10:00:00Z","i":"00Q' OR Name != '"}"#);
         assert_eq!(
             KeysetCursor::decode(&forged, SObjectType::Lead).map_err(|e| e.field),
             Err("cursor".to_owned())
         );
-        let forged_time = URL_SAFE_NO_PAD
-            .encode(r#"{"o":"Lead","t":"2024 OR Id != null","i":"00QD000000QV9n2IAD"}"#);
+        let forged_time =
+            forge(r#"{"o":"Lead","t":"2024 OR Id != null","i":"00QD000000QV9n2IAD"}"#);
         assert!(KeysetCursor::decode(&forged_time, SObjectType::Lead).is_err());
         assert!(KeysetCursor::decode("not a cursor!", SObjectType::Lead).is_err());
+        let other = unicrm_core::raw::cursor::CursorCodec::new("zoho", 1).encode(&cursor);
+        assert!(KeysetCursor::decode(&other, SObjectType::Lead).is_err());
     }
 }

@@ -6,6 +6,9 @@ use unicrm_core::{
     CustomFieldOption, Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
 };
 
+use unicrm_core::raw::cursor::{self, CursorCodec};
+use unicrm_core::raw::owners;
+
 use crate::client::{Client, MAX_FIELDS, MAX_PER_PAGE};
 use crate::config::{CompanyAccount, Settings, DEFAULT_API_DOMAIN, ID};
 use crate::mapping::{self, module_of, Write};
@@ -209,18 +212,21 @@ fn in_unified_terms(e: Error, module: Module) -> Error {
     }
 }
 
-/// Checks and decodes a list cursor (a Zoho `next_page_token`).
-fn page_token(cursor: &str) -> Result<&str> {
-    let ok = !cursor.is_empty()
-        && cursor.len() <= 500
-        && cursor
+/// The codec of Zoho list cursors: the state is Zoho's `next_page_token`.
+const CURSOR: CursorCodec = CursorCodec::new(ID, 1);
+
+/// Decodes a list cursor and checks the Zoho `next_page_token` inside (it goes into a query).
+fn page_token(cursor: &str) -> Result<String> {
+    let token: String = CURSOR.decode(cursor)?;
+    let ok = !token.is_empty()
+        && token.len() <= 500
+        && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
     if ok {
-        Ok(cursor)
+        Ok(token)
     } else {
-        Err(Error::invalid(
-            "cursor",
+        Err(cursor::invalid(
             "not a cursor of this connector (pass next_cursor of the previous page)",
         ))
     }
@@ -243,39 +249,24 @@ impl Zoho {
         Ok(record)
     }
 
-    /// Fills the owner's name and e-mail: from the record when Zoho sent them (cached), else from
-    /// the owner cache, else through `GET /users/{id}` (cached).
+    /// Fills the owner's name and e-mail (the kit's cache policy: an owner the record names fully
+    /// is cached, else the cache, else `GET /users/{id}`; a failed lookup keeps the id).
     async fn resolve_owner(
         &self,
         cx: &Context,
         client: &Client,
         record: &mut Record,
     ) -> Result<()> {
-        let Some(owner) = record.owner_mut().as_mut() else {
-            return Ok(());
-        };
-        if owner.name.is_some() && owner.email.is_some() {
-            cx.owners.insert(owner.clone());
-            return Ok(());
-        }
-        if let Some(cached) = cx.owners.get(&owner.id) {
-            fill_owner(owner, &cached);
+        let owner = record.owner_mut();
+        if owner
+            .as_ref()
+            .is_some_and(|o| mapping::check_id("owner.id", &o.id).is_err())
+        {
             return Ok(());
         }
-        if mapping::check_id("owner.id", &owner.id).is_err() {
-            return Ok(());
-        }
-        // Without the users scope the owner stays known by id: the record itself was read.
-        let user = match client.user(&owner.id).await {
-            Ok(user) => user,
-            Err(e @ (Error::Forbidden { .. } | Error::NotFound { .. })) => {
-                tracing::debug!(provider = ID, error = %e, "owner not resolved");
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(user) = user {
-            let found = Owner {
+        owners::resolve(cx, owner, |id| async move {
+            let user = client.user(&id).await?;
+            Ok(user.map(|user| Owner {
                 id: user.id.clone(),
                 name: user.full_name.clone().or_else(|| {
                     let parts: Vec<&str> = [user.first_name.as_deref(), user.last_name.as_deref()]
@@ -285,10 +276,9 @@ impl Zoho {
                     (!parts.is_empty()).then(|| parts.join(" "))
                 }),
                 email: user.email.clone(),
-            };
-            cx.owners.insert(found.clone());
-            fill_owner(owner, &found);
-        }
+            }))
+        })
+        .await;
         Ok(())
     }
 
@@ -368,15 +358,6 @@ impl Zoho {
     }
 }
 
-fn fill_owner(owner: &mut Owner, from: &Owner) {
-    if owner.name.is_none() {
-        owner.name = from.name.clone();
-    }
-    if owner.email.is_none() {
-        owner.email = from.email.clone();
-    }
-}
-
 #[async_trait::async_trait]
 impl Connector for Zoho {
     fn info(&self) -> &'static ConnectorInfo {
@@ -415,7 +396,7 @@ impl Connector for Zoho {
         let client = Client::new(cx)?;
         let fields = self.list_fields(&client, module).await?;
         let page = client
-            .list(module, &fields, per_page, token, q.updated_after)
+            .list(module, &fields, per_page, token.as_deref(), q.updated_after)
             .await?;
         let mut items = Vec::with_capacity(page.records.len());
         for rec in page.records {
@@ -424,7 +405,10 @@ impl Connector for Zoho {
             items.push(record);
         }
         let next_cursor = if page.info.more_records {
-            page.info.next_page_token.filter(|t| !t.is_empty())
+            page.info
+                .next_page_token
+                .filter(|t| !t.is_empty())
+                .map(|t| CURSOR.encode(&t))
         } else {
             None
         };

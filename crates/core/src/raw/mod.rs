@@ -4,11 +4,15 @@
 //! * [`hosts`] — the one check of where a live account's calls may go (the API domains a
 //!   connector declares in [`ConnectorInfo::api_domains`](crate::ConnectorInfo::api_domains)),
 //!   used by the connectors and by the gateway alike.
+//! * [`cursor`] — the one opaque list cursor (connector tag, version, tamper-refusing decode).
+//! * [`owners`] — the one owner resolution (cache, one lookup on a miss, never failing a read).
 //! * [`http`], [`transport`], [`convert`] — the shared HTTP path, the HTTP client and value
 //!   conversions, reachable here as the kit's parts (their old paths `unicrm_core::http` … stay
 //!   until every connector has moved).
 
+pub mod cursor;
 pub mod hosts;
+pub mod owners;
 
 pub use crate::convert;
 pub use crate::http;

@@ -207,7 +207,7 @@ pub fn put_custom_and_passthrough(
 
 /// The error for a unified field the Attio object has no attribute for.
 pub fn no_home(field: &str, object: &str, hint: &str) -> Error {
-    Error::invalid(
+    Error::no_home(
         field,
         format!("Attio {object} have no attribute for this field; {hint}"),
     )

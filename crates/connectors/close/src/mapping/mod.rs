@@ -261,7 +261,7 @@ pub fn apply_custom_and_passthrough(
 
 /// `InvalidInput` for a unified field Close has no home for on this resource.
 pub fn no_home(field: &str, why: &str) -> Error {
-    Error::invalid(field, why.to_owned())
+    Error::no_home(field, why)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod deal;
 pub mod lead;
 pub mod meeting;
+pub mod record;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -592,7 +593,7 @@ pub fn passthrough_to_wire(w: &mut WireWrite, passthrough: &Passthrough) -> Resu
 /// Refuses a unified field HubSpot has no home for, unless it is empty.
 pub fn no_home<T>(field: &str, value: &Option<Vec<T>>, why: &str) -> Result<()> {
     match value {
-        Some(v) if !v.is_empty() => Err(Error::invalid(field, why)),
+        Some(v) if !v.is_empty() => Err(Error::no_home(field, why)),
         _ => Ok(()),
     }
 }

@@ -16,6 +16,7 @@ pub mod contact;
 pub mod deal;
 pub mod lead;
 pub mod meeting;
+pub mod record;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
@@ -355,7 +356,7 @@ pub fn custom_value(cf: &CustomField) -> Value {
 /// Refuses a unified field Pipedrive has no home for, naming where it could go instead.
 pub fn no_home<T>(field: &str, value: &Option<T>, hint: &str) -> Result<()> {
     match value {
-        Some(_) => Err(Error::invalid(
+        Some(_) => Err(Error::no_home(
             field,
             format!("Pipedrive has no such field; {hint}"),
         )),

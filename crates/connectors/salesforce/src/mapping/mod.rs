@@ -206,7 +206,7 @@ pub(crate) fn check_reference(field: &str, id: &str, targets: &[SObjectType]) ->
 
 /// A unified field Salesforce has no home for on this object.
 pub(crate) fn no_home(field: &str, object: &str, hint: &str) -> Error {
-    Error::invalid(
+    Error::no_home(
         field,
         format!("Salesforce {object} records have no field for this; {hint}"),
     )

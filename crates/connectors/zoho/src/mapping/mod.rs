@@ -304,7 +304,7 @@ pub(crate) fn require(
 
 /// A unified field Zoho has no home for in this module.
 pub(crate) fn no_home(field: &str, module: &str, hint: &str) -> Error {
-    Error::invalid(
+    Error::no_home(
         field,
         format!("Zoho CRM {module} have no field for this; {hint}"),
     )
