@@ -4,10 +4,13 @@
 //! * [`hosts`] — the one check of where a live account's calls may go (the API domains a
 //!   connector declares in [`ConnectorInfo::api_domains`](crate::ConnectorInfo::api_domains)),
 //!   used by the connectors and by the gateway alike.
+//! * [`errors`] — the shared opening of every connector's `parse_error` (body, request id,
+//!   `Retry-After`, details) and the [`errors::Kind`] its mapping table chooses.
 //! * [`http`], [`transport`], [`convert`] — the shared HTTP path, the HTTP client and value
 //!   conversions, reachable here as the kit's parts (their old paths `unicrm_core::http` … stay
 //!   until every connector has moved).
 
+pub mod errors;
 pub mod hosts;
 
 pub use crate::convert;
