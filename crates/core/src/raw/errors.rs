@@ -146,7 +146,9 @@ impl<'a> ErrorAnswer<'a> {
         match &self.json {
             Some(v) => Some(v.clone()),
             None if self.raw.is_empty() => None,
-            None => Some(Value::String(String::from_utf8_lossy(self.raw).into_owned())),
+            None => Some(Value::String(
+                String::from_utf8_lossy(self.raw).into_owned(),
+            )),
         }
     }
 
@@ -256,7 +258,10 @@ mod tests {
         assert_eq!(a.json_str("message"), Some("bad"));
         assert_eq!(a.json_str("code"), None);
         assert_eq!(a.text(), None);
-        assert_eq!(a.body(), Some(serde_json::json!({"message":"bad","code":7})));
+        assert_eq!(
+            a.body(),
+            Some(serde_json::json!({"message":"bad","code":7}))
+        );
 
         let a = ErrorAnswer::open("p", 502, &h, b"  <html>Bad gateway</html>\n", &[]);
         assert!(a.json().is_none());
@@ -304,16 +309,22 @@ mod tests {
     fn kinds_become_errors_and_permanence_overrides_the_kind() {
         let h = HeaderMap::new();
         let a = ErrorAnswer::open("p", 429, &h, b"{}", &[]);
-        let temporary = Kind::RateLimited { retry_after: None }.into_error("m".into(), a.details("m"));
+        let temporary =
+            Kind::RateLimited { retry_after: None }.into_error("m".into(), a.details("m"));
         assert!(temporary.is_temporary());
         let daily = Kind::RateLimited { retry_after: None }
             .into_error("m".into(), a.details("m").temporary(false));
         assert_eq!(daily.kind(), "rate_limited");
         assert!(!daily.is_temporary());
-        let e = Kind::InvalidInput { field: "email".into() }.into_error("bad".into(), a.details("bad"));
+        let e = Kind::InvalidInput {
+            field: "email".into(),
+        }
+        .into_error("bad".into(), a.details("bad"));
         assert_eq!(e.to_string(), "email: bad");
         assert!(!e.is_temporary());
         let a = ErrorAnswer::open("p", 503, &h, b"", &[]);
-        assert!(Kind::Provider.into_error("m".into(), a.details("m")).is_temporary());
+        assert!(Kind::Provider
+            .into_error("m".into(), a.details("m"))
+            .is_temporary());
     }
 }
