@@ -838,6 +838,41 @@ mod pin_tests {
     }
 
     #[test]
+    fn a_permanent_answer_is_not_retried() {
+        fn permanent(status: u16, _: &HeaderMap, _: &[u8]) -> Error {
+            Error::RateLimited {
+                retry_after: None,
+                message: "daily quota".into(),
+                provider: Some(Box::new(
+                    crate::ProviderDetails::new("p", status, "daily quota").temporary(false),
+                )),
+            }
+        }
+        fn temporary(status: u16, _: &HeaderMap, _: &[u8]) -> Error {
+            Error::Provider(Box::new(crate::ProviderDetails::new("p", status, "busy")))
+        }
+        let answer = |status| ProviderResponse {
+            provider: "p",
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        let req = ProviderRequest::get("p", "https://example.invalid/x");
+        assert!(req.may_retry_after(&answer(429)));
+        assert!(!req.may_retry_after(&answer(400)));
+        assert!(!req
+            .clone()
+            .errors_with(permanent)
+            .may_retry_after(&answer(429)));
+        assert!(req
+            .clone()
+            .errors_with(temporary)
+            .may_retry_after(&answer(503)));
+        // The parser is asked only about answers the policy would repeat.
+        assert!(!req.errors_with(temporary).may_retry_after(&answer(500)));
+    }
+
+    #[test]
     fn error_bodies_lose_echoed_secrets() {
         let body = Bytes::from_static(br#"{"message":"token sk-secret-123 is invalid"}"#);
         let out = scrub_body(body, &["sk-secret-123"]);
