@@ -386,20 +386,6 @@ async fn resolve_owner(cx: &Context, id: &str) -> Result<Owner> {
     }
 }
 
-/// The unified type of an Attio attribute type.
-fn field_kind(attr: &wire::Attribute) -> &'static str {
-    match (attr.kind.as_str(), attr.is_multiselect) {
-        ("text" | "email-address" | "domain" | "phone-number" | "personal-name", _) => "text",
-        ("number" | "currency" | "rating", _) => "number",
-        ("checkbox", _) => "boolean",
-        ("date", _) => "date",
-        ("timestamp", _) => "datetime",
-        ("select", true) => "multi_select",
-        ("select" | "status", _) => "single_select",
-        _ => "other",
-    }
-}
-
 #[async_trait::async_trait]
 impl Connector for Attio {
     fn info(&self) -> &'static ConnectorInfo {
@@ -509,14 +495,7 @@ impl Connector for Attio {
                 }
                 _ => Vec::new(),
             };
-            out.push(CustomFieldDefinition {
-                id: attr.api_slug.clone(),
-                remote_id: attr.api_slug.clone(),
-                name: attr.title.clone(),
-                description: attr.description.clone().filter(|d| !d.is_empty()),
-                kind: field_kind(&attr).to_owned(),
-                options,
-            });
+            out.push(mapping::definitions::definition_from_wire(&attr, options));
         }
         Ok(out)
     }

@@ -8,14 +8,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Contact, Context, CustomFieldDefinition,
-    CustomFieldOption, EnumValue, Error, Lead, ListQuery, Operation, Owner, Page, Record, Resource,
-    Result,
+    EnumValue, Error, Lead, ListQuery, Operation, Owner, Page, Record, Resource, Result,
 };
 
 use crate::client::Client;
 use crate::config::{DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, ID, MAX_PAGE_SIZE};
 use crate::mapping::{self, account, contact, deal, lead, meeting, Write};
-use crate::wire::{CustomFieldDef, Endpoint, Object};
+use crate::wire::{Endpoint, Object};
 
 /// The Close connector.
 #[derive(Debug, Clone, Copy, Default)]
@@ -182,35 +181,6 @@ fn decode_cursor(cursor: &str) -> Result<u64> {
 /// Close timestamps as Close's filters take them.
 fn filter_time(t: &DateTime<Utc>) -> String {
     mapping::close_timestamp(t)
-}
-
-/// A Close custom field definition as a unified one.
-pub fn definition_from_wire(def: &CustomFieldDef) -> CustomFieldDefinition {
-    let kind = match def.field_type.as_str() {
-        "text" | "textarea" => "text",
-        "number" => "number",
-        "date" => "date",
-        "datetime" => "datetime",
-        "choices" if def.accepts_multiple_values => "multi_select",
-        "choices" => "single_select",
-        _ => "other",
-    };
-    CustomFieldDefinition {
-        id: def.id.clone(),
-        remote_id: def.id.clone(),
-        name: def.name.clone(),
-        description: def.description.clone().filter(|d| !d.is_empty()),
-        kind: kind.to_owned(),
-        options: def
-            .choices
-            .iter()
-            .flatten()
-            .map(|c| CustomFieldOption {
-                id: c.clone(),
-                value: c.clone(),
-            })
-            .collect(),
-    }
 }
 
 impl Close {
@@ -827,7 +797,10 @@ impl Connector for Close {
             return Ok(Vec::new());
         };
         let defs = Client::new(cx)?.custom_fields(family).await?;
-        Ok(defs.iter().map(definition_from_wire).collect())
+        Ok(defs
+            .iter()
+            .map(mapping::definitions::definition_from_wire)
+            .collect())
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<unicrm_core::Credentials> {

@@ -8,16 +8,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Contact, Context, Credentials,
-    CustomFieldDefinition, CustomFieldOption, Error, ListQuery, Operation, Owner, Page, Record,
-    Resource, Result,
+    CustomFieldDefinition, Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
 };
 
 use crate::client;
 use crate::config::{self, ID};
 use crate::mapping::assoc;
-use crate::mapping::{
-    account, contact, deal, lead, meeting, HsObject, WireRead, WireWrite, BOOKKEEPING,
-};
+use crate::mapping::{account, contact, deal, lead, meeting, HsObject, WireRead, WireWrite};
 use crate::wire::{
     AssociatedId, AssociationBucket, Filter, FilterGroup, ObjectInput, ObjectInputForCreate,
     SearchRequest, SearchSort, SimplePublicObject,
@@ -952,7 +949,10 @@ impl Connector for HubSpot {
     ) -> Result<Vec<CustomFieldDefinition>> {
         let cx = self.prepare(cx).await?;
         let list = client::list_properties(&cx, object_of(resource)).await?;
-        Ok(definitions_from_wire(resource, &list.results))
+        Ok(crate::mapping::definitions::definitions_from_wire(
+            resource,
+            &list.results,
+        ))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -1009,49 +1009,8 @@ pub fn type_custom_fields(records: &mut [Record], definitions: &[crate::wire::Pr
     }
 }
 
-/// Properties with no unified home (custom ones and unmapped HubSpot ones) → definitions.
-pub fn definitions_from_wire(
-    resource: Resource,
-    properties: &[crate::wire::Property],
-) -> Vec<CustomFieldDefinition> {
-    let mapped = mapped_properties(resource);
-    properties
-        .iter()
-        .filter(|p| !mapped.contains(&p.name.as_str()) && !BOOKKEEPING.contains(&p.name.as_str()))
-        .map(|p| CustomFieldDefinition {
-            id: p.name.clone(),
-            remote_id: p.name.clone(),
-            name: if p.label.is_empty() {
-                p.name.clone()
-            } else {
-                p.label.clone()
-            },
-            description: p.description.clone().filter(|d| !d.is_empty()),
-            kind: match (p.kind.as_str(), p.field_type.as_str()) {
-                ("string", _) => "text",
-                ("number", _) => "number",
-                ("date", _) => "date",
-                ("datetime", _) => "datetime",
-                ("bool", _) | (_, "booleancheckbox") => "boolean",
-                ("enumeration", "checkbox") => "multi_select",
-                ("enumeration", _) => "single_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: p
-                .options
-                .iter()
-                .map(|o| CustomFieldOption {
-                    id: o.value.clone(),
-                    value: o.label.clone(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 /// The HubSpot properties a resource maps to unified fields.
-fn mapped_properties(resource: Resource) -> Vec<&'static str> {
+pub(crate) fn mapped_properties(resource: Resource) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = match resource {
         Resource::Contact => contact::CONSUMED.to_vec(),
         Resource::Lead => lead::CONSUMED.to_vec(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
+    Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client::Client;
@@ -428,7 +428,7 @@ impl Connector for Salesforce {
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
         let describe = Client::new(cx)?.describe(object_of(resource)).await?;
-        Ok(custom_field_definitions_from_describe(&describe))
+        Ok(crate::mapping::definitions::custom_field_definitions_from_describe(&describe))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -474,41 +474,4 @@ fn cursor_after(object: SObjectType, row: &SObject) -> Result<KeysetCursor> {
         after_modstamp,
         after_id: id.to_owned(),
     })
-}
-
-/// The `custom: true` fields of a describe result as unified definitions.
-pub fn custom_field_definitions_from_describe(
-    describe: &crate::wire::DescribeSObjectResult,
-) -> Vec<CustomFieldDefinition> {
-    describe
-        .fields
-        .iter()
-        .filter(|f| f.custom)
-        .map(|f| CustomFieldDefinition {
-            id: f.name.clone(),
-            remote_id: f.name.clone(),
-            name: f.label.clone().unwrap_or_else(|| f.name.clone()),
-            description: None,
-            kind: match f.field_type.as_str() {
-                "string" | "textarea" | "email" | "phone" | "url" | "encryptedstring" => "text",
-                "double" | "currency" | "percent" | "int" | "long" => "number",
-                "date" => "date",
-                "datetime" => "datetime",
-                "boolean" => "boolean",
-                "picklist" => "single_select",
-                "multipicklist" => "multi_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: f
-                .picklist_values
-                .iter()
-                .filter(|p| p.active)
-                .map(|p| CustomFieldOption {
-                    id: p.value.clone(),
-                    value: p.label.clone().unwrap_or_else(|| p.value.clone()),
-                })
-                .collect(),
-        })
-        .collect()
 }

@@ -662,7 +662,8 @@ impl Connector for MemCrm {
             id: "nickname".into(),
             remote_id: "nickname".into(),
             name: "Nickname".into(),
-            kind: "text".into(),
+            kind: unicrm_core::FieldType::Text,
+            source_type: "text".into(),
             ..Default::default()
         }])
     }
