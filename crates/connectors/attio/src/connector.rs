@@ -83,6 +83,7 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     config::DEFAULT_BASE_URL,
 )
 .with_api_domains(&["attio.com"])
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::MAX_PAGE_SIZE)
 .with_known_gaps(&[(
     "meeting: update changes the field and keeps the others",
     "Attio's meetings API changes only a meeting's linked records (PUT /v2/meetings/{id}); a \
@@ -261,10 +262,7 @@ impl Attio {
         object: &str,
         q: &ListQuery,
     ) -> Result<Page<Record>> {
-        let size = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::MAX_PAGE_SIZE);
+        let size = INFO.page_size(q.page_size);
         let mut offset = match q.cursor.as_deref() {
             None | Some("") => 0,
             Some(c) => match Cursor::decode(c)? {
@@ -318,10 +316,9 @@ impl Attio {
     }
 
     async fn list_meetings(&self, cx: &Context, q: &ListQuery) -> Result<Page<Record>> {
-        let size = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::MEETINGS_MAX_PAGE_SIZE);
+        let size = INFO
+            .page_size(q.page_size)
+            .min(config::MEETINGS_MAX_PAGE_SIZE);
         let cursor = match q.cursor.as_deref() {
             None | Some("") => None,
             Some(c) => match Cursor::decode(c)? {

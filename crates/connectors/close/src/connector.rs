@@ -97,7 +97,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     DEFAULT_BASE_URL,
 )
 // `api.close.com`; Close's older `*.close.io` hosts still answer.
-.with_api_domains(&["close.com", "close.io"]);
+.with_api_domains(&["close.com", "close.io"])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 
 /// The Close endpoint of a unified resource (account and lead are both Close leads).
 pub fn endpoint_of(resource: Resource) -> Endpoint {
@@ -629,10 +630,7 @@ impl Close {
         resource: Resource,
         q: &ListQuery,
     ) -> Result<Page<Record>> {
-        let limit = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE);
+        let limit = INFO.page_size(q.page_size);
         let skip = q
             .cursor
             .as_deref()

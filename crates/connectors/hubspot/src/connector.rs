@@ -131,6 +131,8 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 // API hosts `api.hubapi.com` (and `api.hubapi.eu` is not used by the v3 CRM API); OAuth and app
 // pages on `*.hubspot.com`.
 .with_api_domains(&["hubapi.com", "hubspot.com"])
+// Lists without a filter page up to LIST_PAGE_MAX, searches up to SEARCH_PAGE_MAX.
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::SEARCH_PAGE_MAX)
 // 100 calls per 10 s per app per portal (OAuth burst limit):
 // https://developers.hubspot.com/changelog/heads-up-new-and-improved-hubspot-api-limits
 .with_rate_limit(100, std::time::Duration::from_secs(10))
@@ -642,7 +644,7 @@ impl HubSpot {
         let props: Vec<&str> = props.iter().map(String::as_str).collect();
         let props = props.as_slice();
         let cursor = q.cursor.as_deref().map(Cursor::parse).transpose()?;
-        let size = q.page_size.unwrap_or(config::DEFAULT_PAGE_SIZE).max(1);
+        let size = INFO.page_size(q.page_size);
         let search = match (&cursor, q.updated_after) {
             (Some(Cursor::Search { .. }), _) | (None, Some(_)) => true,
             (Some(Cursor::List(_)), Some(_)) => {

@@ -119,7 +119,8 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     config::DEFAULT_BASE_URL,
 )
 // `api.pipedrive.com`, company domains `{company}.pipedrive.com`, `oauth.pipedrive.com`.
-.with_api_domains(&["pipedrive.com"]);
+.with_api_domains(&["pipedrive.com"])
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::PAGE_MAX);
 
 /// The Pipedrive connector: API v2 persons, organizations, deals and activities, API v1 leads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -779,10 +780,7 @@ impl Pipedrive {
         let since_text = since
             .and_then(|s| Utc.timestamp_opt(s, 0).single())
             .map(|t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-        let limit = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::PAGE_MAX);
+        let limit = INFO.page_size(q.page_size);
         let mut position = cursor.map(|c| c.position);
         let mut objects = Vec::new();
         for _ in 0..config::MEETING_SCAN_PAGES {
@@ -838,10 +836,7 @@ impl Pipedrive {
                 .map_err(|_| Error::invalid("cursor", "not a cursor this connector issued"))?,
             None => 0,
         };
-        let limit = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::PAGE_MAX);
+        let limit = INFO.page_size(q.page_size);
         let page = client::list_leads(cx, start, limit, None).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for o in page.items {

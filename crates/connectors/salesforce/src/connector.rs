@@ -111,6 +111,7 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
 )
 // Instances `*.my.salesforce.com`, login hosts, Experience Cloud sites `*.force.com`.
 .with_api_domains(&["salesforce.com", "force.com"])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 // 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
 .with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));
@@ -347,10 +348,7 @@ impl Connector for Salesforce {
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let object = object_of(resource);
-        let page_size = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE) as usize;
+        let page_size = INFO.page_size(q.page_size) as usize;
         let mut conditions = Vec::new();
         if let Some(after) = q.updated_after {
             conditions.push(Condition::Ge(

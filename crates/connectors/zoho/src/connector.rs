@@ -132,7 +132,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     "zohocloud.ca",
     "zoho.sa",
 ])
-.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")]);
+.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PER_PAGE);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -407,10 +408,7 @@ impl Connector for Zoho {
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let module = module_of(resource);
-        let per_page = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PER_PAGE);
+        let per_page = INFO.page_size(q.page_size);
         let token = q.cursor.as_deref().map(page_token).transpose()?;
         let client = Client::new(cx)?;
         let fields = self.list_fields(&client, module).await?;
