@@ -67,6 +67,13 @@ pub struct ConnectorInfo {
     /// (checked by the conformance suite). Empty when the provider has no uniqueness rule.
     #[serde(skip)]
     pub unique_fields: &'static [(Resource, &'static str)],
+    /// The page size of a list when the caller asks for none (100 unless declared).
+    #[serde(skip)]
+    pub default_page_size: u32,
+    /// The largest page the provider answers (100 unless declared): a larger `page_size` is
+    /// served as this many records (see [`ConnectorInfo::page_size`]).
+    #[serde(skip)]
+    pub max_page_size: u32,
 }
 
 impl ConnectorInfo {
@@ -88,7 +95,26 @@ impl ConnectorInfo {
             api_domains: &[],
             known_gaps: &[],
             unique_fields: &[],
+            default_page_size: 100,
+            max_page_size: 100,
         }
+    }
+
+    /// Declares the provider's page limits: `default` records when the caller asks for no page
+    /// size, at most `max` (a `max` below `default` is raised to it).
+    pub const fn with_page_limits(mut self, default: u32, max: u32) -> Self {
+        let default = if default == 0 { 1 } else { default };
+        self.default_page_size = default;
+        self.max_page_size = if max < default { default } else { max };
+        self
+    }
+
+    /// The page size to ask the provider for: `requested`, else the default, within
+    /// `1..=max_page_size`.
+    pub fn page_size(&self, requested: Option<u32>) -> u32 {
+        requested
+            .unwrap_or(self.default_page_size)
+            .clamp(1, self.max_page_size.max(1))
     }
 
     /// Declares the provider's API domains (see [`ConnectorInfo::api_domains`]).
@@ -300,4 +326,28 @@ impl dyn Connector {
         Account,
         Resource::Account
     );
+}
+
+#[cfg(test)]
+mod page_limit_tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes_default_and_clamp_to_the_declared_limits() {
+        const INFO: ConnectorInfo =
+            ConnectorInfo::new("p", "P", &[], &[], "https://p.example").with_page_limits(50, 200);
+        assert_eq!(INFO.page_size(None), 50);
+        assert_eq!(INFO.page_size(Some(0)), 1);
+        assert_eq!(INFO.page_size(Some(150)), 150);
+        assert_eq!(INFO.page_size(Some(5000)), 200);
+        let undeclared = ConnectorInfo::new("p", "P", &[], &[], "https://p.example");
+        assert_eq!(
+            (undeclared.page_size(None), undeclared.page_size(Some(500))),
+            (100, 100)
+        );
+        // A max below the default is raised to it.
+        let odd =
+            ConnectorInfo::new("p", "P", &[], &[], "https://p.example").with_page_limits(100, 10);
+        assert_eq!(odd.max_page_size, 100);
+    }
 }

@@ -26,6 +26,11 @@ pub struct ProviderDetails {
     pub request_id: Option<String>,
     /// The provider's error body (parsed JSON, or a string when it was not JSON).
     pub body: Option<Value>,
+    /// Whether repeating the call later may succeed, when the provider says so and it differs
+    /// from what the error's kind implies (see [`Error::is_temporary`]): a daily quota is a
+    /// `RateLimited` that no retry within the day cures. `None`: the kind decides. Not rendered.
+    #[serde(skip)]
+    pub temporary: Option<bool>,
 }
 
 impl ProviderDetails {
@@ -60,6 +65,12 @@ impl ProviderDetails {
     /// Sets the body.
     pub fn body(mut self, body: Option<Value>) -> Self {
         self.body = body;
+        self
+    }
+
+    /// Overrides whether the error is temporary (see [`ProviderDetails::temporary`]).
+    pub fn temporary(mut self, temporary: bool) -> Self {
+        self.temporary = Some(temporary);
         self
     }
 }
@@ -269,8 +280,15 @@ impl Error {
         }
     }
 
-    /// Whether repeating the same call later may succeed (throttling, timeouts, 5xx, connection).
+    /// Whether repeating the same call later may succeed. Set by the kind — throttling, timeouts,
+    /// connection failures and a provider's 500/502/503/504 are temporary, everything else is
+    /// permanent — unless the provider said otherwise ([`ProviderDetails::temporary`], e.g. a
+    /// daily quota: `RateLimited` but permanent). Retries obey it: `Context::send` does not
+    /// repeat a call whose answer is permanent, nor does the gateway.
     pub fn is_temporary(&self) -> bool {
+        if let Some(temporary) = self.provider_details().and_then(|d| d.temporary) {
+            return temporary;
+        }
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::Provider(d) => matches!(d.status, 500 | 502 | 503 | 504),

@@ -61,7 +61,16 @@ pub struct ProviderRequest {
     /// Recognises a provider's throttling answer that is not a 429 (e.g. Salesforce's
     /// `403 REQUEST_LIMIT_EXCEEDED`), so the retry policy treats it like one.
     pub throttled: Option<fn(&ProviderResponse) -> bool>,
+    /// The connector's `parse_error`, when the request carries it ([`ProviderRequest::errors_with`];
+    /// [`Context::send_ok`] sets it): an answer the retry policy would repeat (429, 502/503/504,
+    /// `throttled`) is repeated only when the error it makes [is temporary](Error::is_temporary)
+    /// — a daily quota is not retried.
+    pub errors: Option<ParseError>,
 }
+
+/// A connector's `parse_error(status, headers, body)`: a provider's error answer as an [`Error`]
+/// (built on [`crate::raw::errors`]).
+pub type ParseError = fn(u16, &HeaderMap, &[u8]) -> Error;
 
 impl ProviderRequest {
     /// A request with no body, bearer auth.
@@ -75,6 +84,7 @@ impl ProviderRequest {
             body: Body::Empty,
             auth: Auth::Bearer,
             throttled: None,
+            errors: None,
         }
     }
 
@@ -141,6 +151,25 @@ impl ProviderRequest {
     pub fn throttled_when(mut self, is_throttled: fn(&ProviderResponse) -> bool) -> Self {
         self.throttled = Some(is_throttled);
         self
+    }
+
+    /// Lets the retry policy ask the connector's `parse_error` whether an answer it would repeat is
+    /// temporary (see [`ProviderRequest::errors`]).
+    pub fn errors_with(mut self, parse_error: ParseError) -> Self {
+        self.errors = Some(parse_error);
+        self
+    }
+
+    /// Whether the retry policy may repeat after answer `r`: a retryable status (429, 502, 503,
+    /// 504) or the connector's throttle signal, and — when the request carries the connector's
+    /// `parse_error` — an error the provider does not call permanent.
+    fn may_retry_after(&self, r: &ProviderResponse) -> bool {
+        let candidate = matches!(r.status, 429 | 502 | 503 | 504)
+            || self.throttled.is_some_and(|throttled| throttled(r));
+        candidate
+            && self
+                .errors
+                .is_none_or(|parse| parse(r.status, &r.headers, &r.body).is_temporary())
     }
 
     /// Sets the authentication.
@@ -272,9 +301,7 @@ impl Context {
             let idempotent = req.is_idempotent();
             let (retry, hint) = match &outcome {
                 Ok(r) => (
-                    idempotent
-                        && (matches!(r.status, 429 | 502 | 503 | 504)
-                            || req.throttled.is_some_and(|throttled| throttled(r))),
+                    idempotent && req.may_retry_after(r),
                     retry_after(&r.headers),
                 ),
                 // The request never reached the provider: safe to repeat, even a create.
@@ -498,12 +525,13 @@ impl Context {
     }
 
     /// Sends `req` and returns the response when it is 2xx, else `parse_error`'s error.
+    /// The request carries `parse_error` for the retry policy (see [`ProviderRequest::errors`]).
     pub async fn send_ok(
         &self,
         req: ProviderRequest,
-        parse_error: fn(u16, &HeaderMap, &[u8]) -> Error,
+        parse_error: ParseError,
     ) -> Result<ProviderResponse> {
-        let resp = self.send(req).await?;
+        let resp = self.send(req.errors_with(parse_error)).await?;
         if resp.is_success() {
             Ok(resp)
         } else {
@@ -807,6 +835,41 @@ mod pin_tests {
             e.to_string(),
             "endUserId: must not contain control characters (found U+0000)"
         );
+    }
+
+    #[test]
+    fn a_permanent_answer_is_not_retried() {
+        fn permanent(status: u16, _: &HeaderMap, _: &[u8]) -> Error {
+            Error::RateLimited {
+                retry_after: None,
+                message: "daily quota".into(),
+                provider: Some(Box::new(
+                    crate::ProviderDetails::new("p", status, "daily quota").temporary(false),
+                )),
+            }
+        }
+        fn temporary(status: u16, _: &HeaderMap, _: &[u8]) -> Error {
+            Error::Provider(Box::new(crate::ProviderDetails::new("p", status, "busy")))
+        }
+        let answer = |status| ProviderResponse {
+            provider: "p",
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        let req = ProviderRequest::get("p", "https://example.invalid/x");
+        assert!(req.may_retry_after(&answer(429)));
+        assert!(!req.may_retry_after(&answer(400)));
+        assert!(!req
+            .clone()
+            .errors_with(permanent)
+            .may_retry_after(&answer(429)));
+        assert!(req
+            .clone()
+            .errors_with(temporary)
+            .may_retry_after(&answer(503)));
+        // The parser is asked only about answers the policy would repeat.
+        assert!(!req.errors_with(temporary).may_retry_after(&answer(500)));
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub use limit::{RateLimiter, RetryPolicy};
 pub use lookup::Lookup;
 pub use model::{
     Account, Address, Contact, CustomField, CustomFieldDefinition, CustomFieldOption, Deal,
-    EnumValue, Lead, ListQuery, Meeting, Operation, Owner, Page, Passthrough, Record, Resource,
+    EnumValue, FieldType, Lead, ListQuery, Meeting, Operation, Owner, Page, Passthrough, Record,
+    Resource,
 };
 
 #[doc(hidden)]

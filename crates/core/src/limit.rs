@@ -10,7 +10,10 @@ use tokio::time::Instant;
 ///
 /// Repeated: 429 and 502/503/504 answers and timeouts — for requests that are safe to repeat
 /// (reads, PUT/PATCH/DELETE by id) — and connection failures where the request never reached the
-/// provider (for every request, creates included). A `Retry-After` the provider sends is honoured
+/// provider (for every request, creates included) — and only while the error is temporary
+/// ([`Error::is_temporary`](crate::Error::is_temporary)): an answer the connector's `parse_error`
+/// calls permanent (a quota used up for the day) is answered at once, never repeated. A
+/// `Retry-After` the provider sends is honoured
 /// (up to `max_delay`); otherwise the delay grows exponentially from `base_delay`, with full jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

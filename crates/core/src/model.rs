@@ -287,11 +287,87 @@ pub struct CustomFieldDefinition {
     pub name: String,
     /// Description, when the provider has one.
     pub description: Option<String>,
-    /// Unified type: `text`, `number`, `date`, `datetime`, `boolean`, `single_select`, `multi_select`, `other`.
+    /// Unified type (StackOne's `CustomFieldTypeEnum`).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FieldType,
+    /// The provider's own type, verbatim (HubSpot `number`, Salesforce `double`, Zoho
+    /// `picklist` …): the dialects render it as the type's `source_value`.
+    pub source_type: String,
     /// Options of an enumerated field.
     pub options: Vec<CustomFieldOption>,
+}
+
+/// The unified type of a custom field: exactly the values of StackOne's `CustomFieldTypeEnum`
+/// (`date, float, integer, list, checkbox, text, boolean, single_select, multi_select, url,
+/// other`), serialized in snake_case. Each connector maps its provider's types in its
+/// `mapping/definitions.rs`; a provider type with no counterpart is [`FieldType::Other`] (the
+/// provider's own type stays in [`CustomFieldDefinition::source_type`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// A calendar date, or a date and time.
+    Date,
+    /// A number with decimals (amounts, percentages, currencies).
+    Float,
+    /// A whole number.
+    Integer,
+    /// A list of free values (not chosen from options).
+    List,
+    /// A checkbox (true/false, as the provider's UI shows it).
+    Checkbox,
+    /// Text (single or multi-line, e-mail, phone).
+    Text,
+    /// True or false.
+    Boolean,
+    /// One option of a fixed set.
+    SingleSelect,
+    /// Several options of a fixed set.
+    MultiSelect,
+    /// A web address.
+    Url,
+    /// Any other type (references, files, formulas, locations …).
+    #[default]
+    Other,
+}
+
+impl FieldType {
+    /// Every value, in StackOne's order.
+    pub const ALL: [FieldType; 11] = [
+        FieldType::Date,
+        FieldType::Float,
+        FieldType::Integer,
+        FieldType::List,
+        FieldType::Checkbox,
+        FieldType::Text,
+        FieldType::Boolean,
+        FieldType::SingleSelect,
+        FieldType::MultiSelect,
+        FieldType::Url,
+        FieldType::Other,
+    ];
+
+    /// The wire name (`single_select` …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Date => "date",
+            FieldType::Float => "float",
+            FieldType::Integer => "integer",
+            FieldType::List => "list",
+            FieldType::Checkbox => "checkbox",
+            FieldType::Text => "text",
+            FieldType::Boolean => "boolean",
+            FieldType::SingleSelect => "single_select",
+            FieldType::MultiSelect => "multi_select",
+            FieldType::Url => "url",
+            FieldType::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for FieldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One option of an enumerated custom field.
@@ -603,4 +679,46 @@ pub struct ListQuery {
 /// Formats a timestamp as the dialects do: RFC 3339, milliseconds, `Z` (`2021-01-01T01:01:01.000Z`).
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod field_type_tests {
+    use super::FieldType;
+
+    #[test]
+    fn wire_names_are_stackones_custom_field_types() {
+        let names: Vec<String> = FieldType::ALL
+            .iter()
+            .map(|t| {
+                serde_json::to_value(t)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "date",
+                "float",
+                "integer",
+                "list",
+                "checkbox",
+                "text",
+                "boolean",
+                "single_select",
+                "multi_select",
+                "url",
+                "other"
+            ]
+        );
+        for t in FieldType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(t.to_string(), t.as_str());
+            let back: FieldType = serde_json::from_value(t.as_str().into()).unwrap();
+            assert_eq!(back, t);
+        }
+        assert!(serde_json::from_value::<FieldType>("number".into()).is_err());
+    }
 }

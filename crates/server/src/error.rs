@@ -102,8 +102,13 @@ impl IntoResponse for ApiError {
         }
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (code, Json(body)).into_response();
-        if let ErrorKind::Core(Error::RateLimited { retry_after, .. }) = &self.kind {
-            // Always tell the client when to retry; 1 s when the provider did not say.
+        if let ErrorKind::Core(e @ Error::RateLimited { retry_after, .. }) = &self.kind {
+            // Tell the client when to retry; 1 s when the provider did not say — unless the
+            // provider said the quota is gone for longer (a daily quota: not temporary), where a
+            // made-up 1 s would only invite a retry storm.
+            if retry_after.is_none() && !e.is_temporary() {
+                return resp;
+            }
             let secs = retry_after
                 .map(|d| d.as_secs_f64().ceil() as u64)
                 .unwrap_or(1)

@@ -162,7 +162,9 @@ fn schemas() -> Map<String, Value> {
         json!({"type": "object", "properties": {
             "id": {"type": "string"}, "remote_id": {"type": "string"}, "name": {"type": "string"},
             "description": {"type": "string", "nullable": true},
-            "type": {"type": "object", "properties": {"value": {"type": "string"}, "source_value": {"type": "string"}}},
+            "type": {"type": "object", "properties": {
+                "value": {"type": "string", "enum": unicrm_core::FieldType::ALL.map(unicrm_core::FieldType::as_str)},
+                "source_value": {"type": "string", "description": "The provider's own type name (e.g. `number`, `double`, `picklist`)."}}},
             "options": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "value": {"type": "string"}}}}}}),
     );
     s.insert(

@@ -270,7 +270,7 @@ fn render_definition(d: &CustomFieldDefinition) -> Value {
         "remote_id": d.remote_id,
         "name": d.name,
         "description": d.description,
-        "type": {"value": d.kind, "source_value": d.kind},
+        "type": {"value": d.kind, "source_value": d.source_type},
         "options": d.options.iter().map(|o| json!({"id": o.id, "value": o.value})).collect::<Vec<_>>(),
     })
 }

@@ -1295,7 +1295,10 @@ impl Run<'_> {
                 continue;
             }
             let name = format!("{r}: a text custom field survives create and get");
-            let Some(definition) = definitions.iter().find(|d| d.kind == "text") else {
+            let Some(definition) = definitions
+                .iter()
+                .find(|d| d.kind == unicrm_core::FieldType::Text)
+            else {
                 self.skip(name, "the emulator defines no text custom field");
                 continue;
             };

@@ -467,7 +467,9 @@ impl Connector for TestCrm {
                 remote_id: f["name"].as_str().unwrap_or_default().to_owned(),
                 name: f["label"].as_str().unwrap_or_default().to_owned(),
                 description: None,
-                kind: f["type"].as_str().unwrap_or("other").to_owned(),
+                // The test CRM answers unified type names; anything else is `other`.
+                kind: serde_json::from_value(f["type"].clone()).unwrap_or_default(),
+                source_type: f["type"].as_str().unwrap_or("other").to_owned(),
                 options: f["options"]
                     .as_array()
                     .cloned()

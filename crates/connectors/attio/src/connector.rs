@@ -84,6 +84,7 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     config::DEFAULT_BASE_URL,
 )
 .with_api_domains(&["attio.com"])
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::MAX_PAGE_SIZE)
 .with_known_gaps(&[(
     "meeting: update changes the field and keeps the others",
     "Attio's meetings API changes only a meeting's linked records (PUT /v2/meetings/{id}); a \
@@ -260,10 +261,7 @@ impl Attio {
         object: &str,
         q: &ListQuery,
     ) -> Result<Page<Record>> {
-        let size = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::MAX_PAGE_SIZE);
+        let size = INFO.page_size(q.page_size);
         let mut offset = match q.cursor.as_deref() {
             None | Some("") => 0,
             Some(c) => match Cursor::decode(c)? {
@@ -317,10 +315,9 @@ impl Attio {
     }
 
     async fn list_meetings(&self, cx: &Context, q: &ListQuery) -> Result<Page<Record>> {
-        let size = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::MEETINGS_MAX_PAGE_SIZE);
+        let size = INFO
+            .page_size(q.page_size)
+            .min(config::MEETINGS_MAX_PAGE_SIZE);
         let cursor = match q.cursor.as_deref() {
             None | Some("") => None,
             Some(c) => match Cursor::decode(c)? {
@@ -376,20 +373,6 @@ async fn resolve_owner(cx: &Context, owner: &mut Option<Owner>) {
         }))
     })
     .await;
-}
-
-/// The unified type of an Attio attribute type.
-fn field_kind(attr: &wire::Attribute) -> &'static str {
-    match (attr.kind.as_str(), attr.is_multiselect) {
-        ("text" | "email-address" | "domain" | "phone-number" | "personal-name", _) => "text",
-        ("number" | "currency" | "rating", _) => "number",
-        ("checkbox", _) => "boolean",
-        ("date", _) => "date",
-        ("timestamp", _) => "datetime",
-        ("select", true) => "multi_select",
-        ("select" | "status", _) => "single_select",
-        _ => "other",
-    }
 }
 
 #[async_trait::async_trait]
@@ -501,14 +484,7 @@ impl Connector for Attio {
                 }
                 _ => Vec::new(),
             };
-            out.push(CustomFieldDefinition {
-                id: attr.api_slug.clone(),
-                remote_id: attr.api_slug.clone(),
-                name: attr.title.clone(),
-                description: attr.description.clone().filter(|d| !d.is_empty()),
-                kind: field_kind(&attr).to_owned(),
-                options,
-            });
+            out.push(mapping::definitions::definition_from_wire(&attr, options));
         }
         Ok(out)
     }

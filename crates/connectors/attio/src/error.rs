@@ -6,8 +6,8 @@
 //! in the body), the attribute the message names, and the `Retry-After` of a 429.
 
 use http::HeaderMap;
-use serde_json::Value;
-use unicrm_core::{Error, ProviderDetails};
+use unicrm_core::raw::errors::{ErrorAnswer, Kind};
+use unicrm_core::Error;
 
 use crate::config::ID;
 use crate::wire::ErrorBody;
@@ -26,16 +26,8 @@ pub fn attribute_in_message(message: &str) -> Option<String> {
 
 /// Turns an Attio error answer into a unicrm error.
 pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let body_value = if body.is_empty() {
-        None
-    } else {
-        Some(
-            serde_json::from_slice::<Value>(body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
-        )
-    };
-    let e = parsed.unwrap_or_default();
+    let answer = ErrorAnswer::open(ID, status, headers, body, &["x-request-id"]);
+    let e: ErrorBody = answer.parse().unwrap_or_default();
     let kind = e.kind.clone().unwrap_or_default();
     let code = e.code.clone();
     let message = e.message.clone().unwrap_or_else(|| {
@@ -50,59 +42,42 @@ pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         .to_owned()
     });
     let field = attribute_in_message(&message);
-    let mut details = ProviderDetails::new(ID, status, message.clone());
+    let mut details = answer
+        .details(message.clone())
+        .fields(field.clone().into_iter().collect());
     if let Some(c) = code
         .clone()
         .or_else(|| (!kind.is_empty()).then(|| kind.clone()))
     {
         details = details.code(c);
     }
-    let details = Box::new(
-        details
-            .fields(field.clone().into_iter().collect())
-            .request_id(
-                headers
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            )
-            .body(body_value),
-    );
-    let provider = Some(details.clone());
-    match (status, kind.as_str(), code.as_deref()) {
+    let kind = match (status, kind.as_str(), code.as_deref()) {
         // "If you exceed the limit, you'll get … HTTP 429. They also always include a
         // Retry-After header, which is a date at which the limit resets (usually the following
         // second)" (Attio, Rate limiting guide). Body `type: rate_limit_error`.
-        (429, _, _) | (_, "rate_limit_error", _) => Error::RateLimited {
-            retry_after: unicrm_core::http::retry_after(headers),
-            message,
-            provider,
+        (429, _, _) | (_, "rate_limit_error", _) => Kind::RateLimited {
+            retry_after: answer.retry_after(),
         },
         // 401 `type: authentication_error`: missing, invalid or revoked token.
-        (401, _, _) | (_, "authentication_error", _) => Error::Unauthorized { message, provider },
+        (401, _, _) | (_, "authentication_error", _) => Kind::Unauthorized,
         // 403 `{"type": "auth_error", "code": "unauthorized", "message": "You do not have the
         // necessary permissions …"}`: the token lacks a scope (e.g. `record_permission:read-write`).
-        (403, _, _) | (_, "auth_error", _) => Error::Forbidden { message, provider },
+        (403, _, _) | (_, "auth_error", _) => Kind::Forbidden,
         // 404 `code: not_found`: "The referenced object was not found." / record not found.
-        (404, _, _) => Error::NotFound { message, provider },
+        (404, _, _) => Kind::NotFound,
         // 409 `uniqueness_conflict` (a unique attribute such as `email_addresses` or `domains`
         // is taken; create "will throw on conflicts of unique attributes"), `slug_conflict`,
         // `concurrent_write_conflict` ("The record was modified by another request …").
-        (409, _, _) => Error::Conflict {
-            message,
-            existing_id: None,
-            provider,
-        },
+        (409, _, _) => Kind::Conflict { existing_id: None },
         // 400 `invalid_request_error`: `value_not_found`, `missing_value` ("Required value for
         // attribute with ID … was not provided."), `validation_type`, `filter_error`,
         // `merge_in_progress` …
-        (400 | 422, _, _) => Error::InvalidInput {
+        (400 | 422, _, _) => Kind::InvalidInput {
             field: field.unwrap_or_default(),
-            reason: message,
-            provider,
         },
-        _ => Error::Provider(details),
-    }
+        _ => Kind::Provider,
+    };
+    kind.into_error(message, details)
 }
 
 #[cfg(test)]

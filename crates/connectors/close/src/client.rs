@@ -109,12 +109,7 @@ impl<'a> Client<'a> {
     }
 
     async fn send(&self, req: ProviderRequest) -> Result<ProviderResponse> {
-        let resp = self.cx.send(req.auth(self.auth)).await?;
-        if resp.is_success() {
-            Ok(resp)
-        } else {
-            Err(parse_error(resp.status, &resp.headers, &resp.body))
-        }
+        self.cx.send_ok(req.auth(self.auth), parse_error).await
     }
 
     async fn json<T: DeserializeOwned>(&self, req: ProviderRequest) -> Result<T> {

@@ -8,14 +8,13 @@ use unicrm_core::raw::cursor::CursorCodec;
 use unicrm_core::raw::owners;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Contact, Context, CustomFieldDefinition,
-    CustomFieldOption, EnumValue, Error, Lead, ListQuery, Operation, Owner, Page, Record, Resource,
-    Result,
+    EnumValue, Error, Lead, ListQuery, Operation, Owner, Page, Record, Resource, Result,
 };
 
 use crate::client::Client;
 use crate::config::{DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, ID, MAX_PAGE_SIZE};
 use crate::mapping::{self, account, contact, deal, lead, meeting, Write};
-use crate::wire::{CustomFieldDef, Endpoint, Object};
+use crate::wire::{Endpoint, Object};
 
 /// The Close connector.
 #[derive(Debug, Clone, Copy, Default)]
@@ -98,7 +97,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     DEFAULT_BASE_URL,
 )
 // `api.close.com`; Close's older `*.close.io` hosts still answer.
-.with_api_domains(&["close.com", "close.io"]);
+.with_api_domains(&["close.com", "close.io"])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 
 /// The Close endpoint of a unified resource (account and lead are both Close leads).
 pub fn endpoint_of(resource: Resource) -> Endpoint {
@@ -178,35 +178,6 @@ fn decode_cursor(cursor: &str) -> Result<u64> {
 /// Close timestamps as Close's filters take them.
 fn filter_time(t: &DateTime<Utc>) -> String {
     mapping::close_timestamp(t)
-}
-
-/// A Close custom field definition as a unified one.
-pub fn definition_from_wire(def: &CustomFieldDef) -> CustomFieldDefinition {
-    let kind = match def.field_type.as_str() {
-        "text" | "textarea" => "text",
-        "number" => "number",
-        "date" => "date",
-        "datetime" => "datetime",
-        "choices" if def.accepts_multiple_values => "multi_select",
-        "choices" => "single_select",
-        _ => "other",
-    };
-    CustomFieldDefinition {
-        id: def.id.clone(),
-        remote_id: def.id.clone(),
-        name: def.name.clone(),
-        description: def.description.clone().filter(|d| !d.is_empty()),
-        kind: kind.to_owned(),
-        options: def
-            .choices
-            .iter()
-            .flatten()
-            .map(|c| CustomFieldOption {
-                id: c.clone(),
-                value: c.clone(),
-            })
-            .collect(),
-    }
 }
 
 impl Close {
@@ -646,10 +617,7 @@ impl Close {
         resource: Resource,
         q: &ListQuery,
     ) -> Result<Page<Record>> {
-        let limit = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE);
+        let limit = INFO.page_size(q.page_size);
         let skip = q
             .cursor
             .as_deref()
@@ -814,7 +782,10 @@ impl Connector for Close {
             return Ok(Vec::new());
         };
         let defs = Client::new(cx)?.custom_fields(family).await?;
-        Ok(defs.iter().map(definition_from_wire).collect())
+        Ok(defs
+            .iter()
+            .map(mapping::definitions::definition_from_wire)
+            .collect())
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<unicrm_core::Credentials> {

@@ -14,80 +14,57 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use serde_json::Value;
-use unicrm_core::{Error, ProviderDetails};
+use unicrm_core::raw::errors::{ErrorAnswer, Kind};
+use unicrm_core::Error;
 
 use crate::config::ID;
 
 /// `parse_error(status, headers, body)`: a Close error answer as a unicrm [`Error`], keeping the
 /// message, field errors, request id and body.
 pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let (message, fields) = match &parsed {
+    let answer = ErrorAnswer::open(ID, status, headers, body, &["x-request-id"]);
+    let (message, fields) = match answer.json() {
         Some(v) => message_and_fields(v),
         None => (None, Vec::new()),
     };
-    let message = message.unwrap_or_else(|| {
-        let text = String::from_utf8_lossy(body).trim().to_owned();
-        if text.is_empty() || parsed.is_some() {
-            format!("Close answered HTTP {status}")
-        } else {
-            text
-        }
-    });
-    let body_value = parsed.clone().or_else(|| {
-        (!body.is_empty()).then(|| Value::String(String::from_utf8_lossy(body).into()))
-    });
+    let message = message
+        .or_else(|| answer.text())
+        .unwrap_or_else(|| answer.fallback_message("Close"));
     let field_names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
-    let details = ProviderDetails::new(ID, status, message.clone())
-        .fields(field_names.clone())
-        .request_id(header("x-request-id"))
-        .body(body_value);
-    let provider = Some(Box::new(details.clone()));
-    match status {
+    let details = answer.details(message.clone()).fields(field_names.clone());
+    let mut reason = message.clone();
+    let kind = match status {
         // "400 when there was an issue with the request." Field errors name the fields.
-        400 => Error::InvalidInput {
-            field: field_names.join(","),
-            reason: match fields.as_slice() {
-                // One field error and nothing else: its own message (the field is the path).
-                [(_, only)]
-                    if message.ends_with(only.as_str()) && message.matches("; ").count() == 0 =>
-                {
-                    only.clone()
+        400 => {
+            // One field error and nothing else: its own message (the field is the path).
+            if let [(_, only)] = fields.as_slice() {
+                if message.ends_with(only.as_str()) && message.matches("; ").count() == 0 {
+                    reason = only.clone();
                 }
-                _ => message,
-            },
-            provider,
-        },
+            }
+            Kind::InvalidInput {
+                field: field_names.join(","),
+            }
+        }
         // "401 when the request needs to be authenticated."
-        401 => Error::Unauthorized { message, provider },
+        401 => Kind::Unauthorized,
         // "402 when the request could not be completed, because a limit of your current plan was
         // reached." Not temporary: the plan must change.
-        402 => Error::Forbidden { message, provider },
+        402 => Kind::Forbidden,
         // "403 when an operation was not allowed."
-        403 => Error::Forbidden { message, provider },
+        403 => Kind::Forbidden,
         // "404 when the URL was not found." (also an unknown or deleted record id)
-        404 => Error::NotFound { message, provider },
-        409 => Error::Conflict {
-            message,
-            existing_id: None,
-            provider,
-        },
+        404 => Kind::NotFound,
+        409 => Kind::Conflict { existing_id: None },
         // "If you receive a response status code of 429 (Too Many Requests), please sleep/pause
         // for the number of seconds specified by the rate_reset value" (Rate Limits).
-        429 => Error::RateLimited {
-            retry_after: retry_after(headers, parsed.as_ref()),
-            message,
-            provider,
+        429 => Kind::RateLimited {
+            retry_after: retry_after(headers, answer.json()),
         },
         // 405/415 and 5xx: the connector's request or Close itself failed.
-        _ => Error::Provider(Box::new(details)),
-    }
+        _ => Kind::Provider,
+    };
+    kind.into_error(reason, details)
 }
 
 /// The message and the `(field, message)` pairs of a Close error body.

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
+    Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client;
@@ -16,7 +16,7 @@ use crate::config::{self, ID};
 pub use crate::mapping::record::{
     object_of, record_from_wire, record_from_wire_owned, record_to_wire,
 };
-use crate::mapping::{account, contact, deal, lead, meeting, BOOKKEEPING};
+use crate::mapping::{account, contact, deal, lead, meeting};
 
 const ALL_OPS: &[Operation] = &[
     Operation::Create,
@@ -128,6 +128,8 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 // API hosts `api.hubapi.com` (and `api.hubapi.eu` is not used by the v3 CRM API); OAuth and app
 // pages on `*.hubspot.com`.
 .with_api_domains(&["hubapi.com", "hubspot.com"])
+// Lists without a filter page up to LIST_PAGE_MAX, searches up to SEARCH_PAGE_MAX.
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::SEARCH_PAGE_MAX)
 // 100 calls per 10 s per app per portal (OAuth burst limit):
 // https://developers.hubspot.com/changelog/heads-up-new-and-improved-hubspot-api-limits
 .with_rate_limit(100, std::time::Duration::from_secs(10))
@@ -241,7 +243,10 @@ impl Connector for HubSpot {
     ) -> Result<Vec<CustomFieldDefinition>> {
         let cx = self.prepare(cx).await?;
         let list = client::list_properties(&cx, object_of(resource)).await?;
-        Ok(definitions_from_wire(resource, &list.results))
+        Ok(crate::mapping::definitions::definitions_from_wire(
+            resource,
+            &list.results,
+        ))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -298,49 +303,8 @@ pub fn type_custom_fields(records: &mut [Record], definitions: &[crate::wire::Pr
     }
 }
 
-/// Properties with no unified home (custom ones and unmapped HubSpot ones) → definitions.
-pub fn definitions_from_wire(
-    resource: Resource,
-    properties: &[crate::wire::Property],
-) -> Vec<CustomFieldDefinition> {
-    let mapped = mapped_properties(resource);
-    properties
-        .iter()
-        .filter(|p| !mapped.contains(&p.name.as_str()) && !BOOKKEEPING.contains(&p.name.as_str()))
-        .map(|p| CustomFieldDefinition {
-            id: p.name.clone(),
-            remote_id: p.name.clone(),
-            name: if p.label.is_empty() {
-                p.name.clone()
-            } else {
-                p.label.clone()
-            },
-            description: p.description.clone().filter(|d| !d.is_empty()),
-            kind: match (p.kind.as_str(), p.field_type.as_str()) {
-                ("string", _) => "text",
-                ("number", _) => "number",
-                ("date", _) => "date",
-                ("datetime", _) => "datetime",
-                ("bool", _) | (_, "booleancheckbox") => "boolean",
-                ("enumeration", "checkbox") => "multi_select",
-                ("enumeration", _) => "single_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: p
-                .options
-                .iter()
-                .map(|o| CustomFieldOption {
-                    id: o.value.clone(),
-                    value: o.label.clone(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 /// The HubSpot properties a resource maps to unified fields.
-fn mapped_properties(resource: Resource) -> Vec<&'static str> {
+pub(crate) fn mapped_properties(resource: Resource) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = match resource {
         Resource::Contact => contact::CONSUMED.to_vec(),
         Resource::Lead => lead::CONSUMED.to_vec(),

@@ -12,7 +12,7 @@ use unicrm_core::raw::owners;
 
 use crate::client;
 use crate::config;
-use crate::connector::{type_custom_fields, HubSpot};
+use crate::connector::{type_custom_fields, HubSpot, INFO};
 use crate::mapping::record::{
     as_read, object_of, read_spec, record_from_wire_owned, record_id, to_value,
 };
@@ -326,7 +326,7 @@ impl HubSpot {
         let props: Vec<&str> = props.iter().map(String::as_str).collect();
         let props = props.as_slice();
         let cursor = q.cursor.as_deref().map(Cursor::parse).transpose()?;
-        let size = q.page_size.unwrap_or(config::DEFAULT_PAGE_SIZE).max(1);
+        let size = INFO.page_size(q.page_size);
         let search = match (&cursor, q.updated_after) {
             (Some(Cursor::Search { .. }), _) | (None, Some(_)) => true,
             (Some(Cursor::List(_)), Some(_)) => {

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
+    Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client::{self, PdObject};
@@ -119,7 +119,8 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     config::DEFAULT_BASE_URL,
 )
 // `api.pipedrive.com`, company domains `{company}.pipedrive.com`, `oauth.pipedrive.com`.
-.with_api_domains(&["pipedrive.com"]);
+.with_api_domains(&["pipedrive.com"])
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::PAGE_MAX);
 
 /// The Pipedrive connector: API v2 persons, organizations, deals and activities, API v1 leads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,7 +213,7 @@ impl Connector for Pipedrive {
         // "a lead can contain most of the fields a deal can": lead custom fields are deal fields.
         let obj = object_of(resource).unwrap_or(PdObject::Deals);
         let fields = client::fields(&cx, obj).await?;
-        Ok(definitions_from_wire(&fields))
+        Ok(crate::mapping::definitions::definitions_from_wire(&fields))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -285,40 +286,4 @@ pub fn industry_options(fields: &[Field]) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Account-defined fields (`is_custom_field`) → definitions.
-pub fn definitions_from_wire(fields: &[Field]) -> Vec<CustomFieldDefinition> {
-    fields
-        .iter()
-        .filter(|f| f.is_custom_field)
-        .map(|f| CustomFieldDefinition {
-            id: f.field_code.clone(),
-            remote_id: f.field_code.clone(),
-            name: f.field_name.clone(),
-            description: None,
-            kind: match f.field_type.as_str() {
-                "varchar" | "varchar_auto" | "text" | "phone" => "text",
-                "double" | "monetary" | "int" => "number",
-                "date" => "date",
-                "boolean" => "boolean",
-                "enum" | "status" => "single_select",
-                "set" => "multi_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: f
-                .options
-                .iter()
-                .flatten()
-                .map(|o| CustomFieldOption {
-                    id: match &o.id {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                    value: o.label.clone(),
-                })
-                .collect(),
-        })
-        .collect()
 }

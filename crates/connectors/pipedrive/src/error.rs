@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use serde_json::Value;
-use unicrm_core::{Error, ProviderDetails};
+use unicrm_core::raw::errors::{ErrorAnswer, Kind};
+use unicrm_core::Error;
 
 use crate::config::ID;
 use crate::wire::ErrorBody;
@@ -76,80 +77,68 @@ fn code_text(v: &Option<Value>) -> Option<String> {
 
 /// Pipedrive's error answer (status, headers, body) → `unicrm_core::Error`.
 pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    let parsed: ErrorBody = json
-        .as_ref()
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    let body_value = json.unwrap_or_else(|| {
-        if body.is_empty() {
-            Value::Null
-        } else {
-            Value::String(String::from_utf8_lossy(body).into_owned())
-        }
-    });
+    let answer = ErrorAnswer::open(
+        ID,
+        status,
+        headers,
+        body,
+        &["x-correlation-id", "x-request-id"],
+    );
+    let parsed: ErrorBody = answer.parse().unwrap_or_default();
     let message = parsed
         .error
         .clone()
         .or(parsed.message.clone())
         .filter(|m| !m.is_empty())
         .or_else(|| {
-            body_value
-                .as_str()
+            answer
+                .text()
                 .map(|s| s.chars().take(500).collect::<String>())
-                .filter(|s| !s.trim().is_empty())
         })
-        .unwrap_or_else(|| format!("Pipedrive answered HTTP {status}"));
+        .unwrap_or_else(|| answer.fallback_message("Pipedrive"));
     let code = code_text(&parsed.code).or_else(|| code_text(&parsed.error_code));
     let fields = fields_in_message(&message);
-    let request_id = header(headers, "x-correlation-id")
-        .or_else(|| header(headers, "x-request-id"))
-        .map(str::to_owned);
-    let mut details = ProviderDetails::new(ID, status, message.clone())
-        .fields(fields.clone())
-        .request_id(request_id)
-        .body(Some(body_value));
+    let mut details = answer.details(message.clone()).fields(fields.clone());
     if let Some(c) = code {
         details = details.code(c);
     }
-    let boxed = Box::new(details);
-    let provider = Some(boxed.clone());
-    match status {
+    let kind = match status {
         // 400 "Request not understood" — "Request contains invalid or missing data" (Marketplace
         // status codes); Pipedrive names the parameter in the message.
-        400 => Error::InvalidInput {
+        400 => Kind::InvalidInput {
             field: fields.first().cloned().unwrap_or_default(),
-            reason: message,
-            provider,
         },
         // 401 "Unauthorized" — "Invalid token: access token is invalid / has expired" (OAuth) or
         // an invalid api_token.
-        401 => Error::Unauthorized { message, provider },
+        401 => Kind::Unauthorized,
         // 402 "Payment required" — "Company account is not open (possible reason: trial expired,
         // payment details not entered)"; 403 "Request not allowed" — "User account is not active
         // or the requested resource is not accessible"; "Scope and URL mismatch" for OAuth apps;
         // entity caps: `code: feature_capping_deals_limit` ("Open deals limit reached").
-        402 | 403 => Error::Forbidden { message, provider },
+        402 | 403 => Kind::Forbidden,
         // 404 "Resource unavailable"; 410 "Old resource permanently unavailable".
-        404 | 410 => Error::NotFound { message, provider },
+        404 | 410 => Kind::NotFound,
         // 409 — a concurrent change / duplicate (not in Pipedrive's table; kept as a conflict).
-        409 => Error::Conflict {
-            message,
-            existing_id: None,
-            provider,
-        },
+        409 => Kind::Conflict { existing_id: None },
         // 429 "Rate limit has been exceeded" — "x-ratelimit-reset: The remaining window before the
-        // rate limit resets"; the daily token budget answers 429 too.
-        429 => Error::RateLimited {
-            retry_after: retry_after(headers),
-            message,
-            provider,
-        },
+        // rate limit resets". `x-daily-requests-left` "indicates how many requests you can still
+        // make to POST/PUT endpoints during the ongoing day (calculated in UTC)": at 0 the 429 is
+        // the day's budget, which no retry today cures — permanent. (The token-based daily budget
+        // also answers 429, with no documented signal telling it from the 2-second window.)
+        429 => {
+            if answer.header("x-daily-requests-left") == Some("0") {
+                details = details.temporary(false);
+            }
+            Kind::RateLimited {
+                retry_after: retry_after(headers),
+            }
+        }
         // 405 "Incorrect request method", 415 "Feature is not enabled", 422 "Webhooks limit
         // reached", 500 "Internal server error", 501 "Non-existent functionality", 503 "Scheduled
         // maintenance" and anything else.
-        _ => Error::Provider(boxed),
-    }
+        _ => Kind::Provider,
+    };
+    kind.into_error(message, details)
 }
 
 /// A `200` answer whose body says `"success": false` (Pipedrive's envelope): the same error as
@@ -188,6 +177,19 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
         h.insert("retry-after", "5".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn the_days_post_put_budget_used_up_is_permanent() {
+        let body = br#"{"success":false,"error":"Rate limit has been exceeded"}"#;
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", "2".parse().unwrap());
+        h.insert("x-daily-requests-left", "17".parse().unwrap());
+        assert!(parse_error(429, &h, body).is_temporary());
+        h.insert("x-daily-requests-left", "0".parse().unwrap());
+        let e = parse_error(429, &h, body);
+        assert_eq!(e.kind(), "rate_limited");
+        assert!(!e.is_temporary());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use unicrm_core::raw::owners;
 
 use crate::client::{self, PdObject};
 use crate::config;
-use crate::connector::{industry_options, Pipedrive};
+use crate::connector::{industry_options, Pipedrive, INFO};
 use crate::mapping::record::{
     check_id, is_meeting, not_found, object_of, prefix_lead, record_from_wire_owned, record_to_wire,
 };
@@ -571,10 +571,7 @@ impl Pipedrive {
         let since_text = since
             .and_then(|s| Utc.timestamp_opt(s, 0).single())
             .map(|t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-        let limit = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::PAGE_MAX);
+        let limit = INFO.page_size(q.page_size);
         let mut position = cursor.map(|c| c.position);
         let mut objects = Vec::new();
         for _ in 0..config::MEETING_SCAN_PAGES {
@@ -630,10 +627,7 @@ impl Pipedrive {
                 .map_err(|_| Error::invalid("cursor", "not a cursor this connector issued"))?,
             None => 0,
         };
-        let limit = q
-            .page_size
-            .unwrap_or(config::DEFAULT_PAGE_SIZE)
-            .clamp(1, config::PAGE_MAX);
+        let limit = INFO.page_size(q.page_size);
         let page = client::list_leads(cx, start, limit, None).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for o in page.items {

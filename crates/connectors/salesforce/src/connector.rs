@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    CustomFieldOption, Error, ListQuery, Operation, Page, Record, Resource, Result,
+    Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client::Client;
@@ -111,6 +111,7 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
 )
 // Instances `*.my.salesforce.com`, login hosts, Experience Cloud sites `*.force.com`.
 .with_api_domains(&["salesforce.com", "force.com"])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 // 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
 .with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));
@@ -347,10 +348,7 @@ impl Connector for Salesforce {
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let object = object_of(resource);
-        let page_size = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE) as usize;
+        let page_size = INFO.page_size(q.page_size) as usize;
         let mut conditions = Vec::new();
         if let Some(after) = q.updated_after {
             conditions.push(Condition::Ge(
@@ -428,7 +426,7 @@ impl Connector for Salesforce {
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
         let describe = Client::new(cx)?.describe(object_of(resource)).await?;
-        Ok(custom_field_definitions_from_describe(&describe))
+        Ok(crate::mapping::definitions::custom_field_definitions_from_describe(&describe))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -474,41 +472,4 @@ fn cursor_after(object: SObjectType, row: &SObject) -> Result<KeysetCursor> {
         after_modstamp,
         after_id: id.to_owned(),
     })
-}
-
-/// The `custom: true` fields of a describe result as unified definitions.
-pub fn custom_field_definitions_from_describe(
-    describe: &crate::wire::DescribeSObjectResult,
-) -> Vec<CustomFieldDefinition> {
-    describe
-        .fields
-        .iter()
-        .filter(|f| f.custom)
-        .map(|f| CustomFieldDefinition {
-            id: f.name.clone(),
-            remote_id: f.name.clone(),
-            name: f.label.clone().unwrap_or_else(|| f.name.clone()),
-            description: None,
-            kind: match f.field_type.as_str() {
-                "string" | "textarea" | "email" | "phone" | "url" | "encryptedstring" => "text",
-                "double" | "currency" | "percent" | "int" | "long" => "number",
-                "date" => "date",
-                "datetime" => "datetime",
-                "boolean" => "boolean",
-                "picklist" => "single_select",
-                "multipicklist" => "multi_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: f
-                .picklist_values
-                .iter()
-                .filter(|p| p.active)
-                .map(|p| CustomFieldOption {
-                    id: p.value.clone(),
-                    value: p.label.clone().unwrap_or_else(|| p.value.clone()),
-                })
-                .collect(),
-        })
-        .collect()
 }

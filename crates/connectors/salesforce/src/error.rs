@@ -4,12 +4,14 @@
 //! ("Status Codes and Error Responses", REST API Developer Guide). The table in [`classify`]
 //! decides on the `errorCode` first and the HTTP status second, because Salesforce reuses
 //! statuses: a 403 is a permission problem *or* the org's API limit (`REQUEST_LIMIT_EXCEEDED`),
-//! which must come out as a rate limit, never as a permission error.
+//! which must come out as a rate limit, never as a permission error. The answer is opened by the
+//! kit ([`ErrorAnswer`]); the error array and the table are Salesforce's.
 
 use std::time::Duration;
 
 use http::HeaderMap;
-use unicrm_core::{Error, ProviderDetails};
+use unicrm_core::raw::errors::{ErrorAnswer, Kind};
+use unicrm_core::Error;
 
 use crate::config::ID;
 use crate::wire::{ApiError, LimitInfo};
@@ -17,17 +19,14 @@ use crate::wire::{ApiError, LimitInfo};
 /// `parse_error(status, headers, body)`: a Salesforce error answer as a unicrm [`Error`], keeping
 /// the message, error code, fields, request id and body.
 pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let failure = parse_failure(
+    let answer = ErrorAnswer::open(
+        ID,
         status,
-        |name| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        },
+        headers,
         body,
+        &["X-Request-Id", "Sforce-Request-Id", "X-SFDC-Request-Id"],
     );
-    failure.into_error()
+    parse_failure(&answer).into_error()
 }
 
 /// What a failed call means for the caller.
@@ -101,6 +100,16 @@ impl SalesforceFailure {
         out
     }
 
+    /// Whether the org's daily allocation is used up: `REQUEST_LIMIT_EXCEEDED` for
+    /// `TotalRequests` ("you've exceeded API request limits in your org" — the 24-hour total
+    /// `Sforce-Limit-Info` reports), not the concurrency limit (`ConcurrentPerOrgLongTxn …`),
+    /// which a later retry can pass.
+    pub fn is_daily_limit(&self) -> bool {
+        self.errors.iter().any(|e| {
+            e.error_code == "REQUEST_LIMIT_EXCEEDED" && !e.message.starts_with("Concurrent")
+        })
+    }
+
     /// The unicrm error for this failure.
     pub fn into_error(self) -> Error {
         let message = self.message();
@@ -110,49 +119,45 @@ impl SalesforceFailure {
         } else {
             serde_json::to_value(&self.errors).ok()
         };
-        let mut details = ProviderDetails::new(ID, self.status, message.clone())
+        let mut details = unicrm_core::ProviderDetails::new(ID, self.status, message.clone())
             .fields(fields.clone())
             .request_id(self.request_id.clone())
             .body(body);
         if let Some(code) = self.code() {
             details = details.code(code);
         }
-        let boxed = Box::new(details);
-        if self.class == ErrorClass::Provider {
-            return Error::Provider(boxed);
+        if self.class == ErrorClass::RateLimited && self.is_daily_limit() {
+            details = details.temporary(false);
         }
-        let provider = Some(boxed);
-        match self.class {
-            ErrorClass::InvalidInput => Error::InvalidInput {
+        let mut message = message;
+        let kind = match self.class {
+            ErrorClass::InvalidInput => Kind::InvalidInput {
                 field: if fields.is_empty() {
                     self.column_in_message().unwrap_or_default()
                 } else {
                     fields.join(",")
                 },
-                reason: message,
-                provider,
             },
-            ErrorClass::Unauthorized => Error::Unauthorized { message, provider },
-            ErrorClass::Forbidden => Error::Forbidden { message, provider },
-            ErrorClass::NotFound => Error::NotFound { message, provider },
-            ErrorClass::Conflict => Error::Conflict {
+            ErrorClass::Unauthorized => Kind::Unauthorized,
+            ErrorClass::Forbidden => Kind::Forbidden,
+            ErrorClass::NotFound => Kind::NotFound,
+            ErrorClass::Conflict => Kind::Conflict {
                 existing_id: self.duplicate_ids().into_iter().next(),
-                message,
-                provider,
             },
-            ErrorClass::RateLimited => Error::RateLimited {
-                retry_after: self.retry_after_secs.map(Duration::from_secs),
-                message: match self.limit {
-                    Some(limit) => format!(
+            ErrorClass::RateLimited => {
+                if let Some(limit) = self.limit {
+                    message = format!(
                         "{message} (Sforce-Limit-Info: {} of {} API calls used)",
                         limit.used, limit.limit
-                    ),
-                    None => message,
-                },
-                provider,
-            },
-            ErrorClass::Provider => Error::Internal("provider errors are answered above".into()),
-        }
+                    );
+                }
+                Kind::RateLimited {
+                    retry_after: self.retry_after_secs.map(Duration::from_secs),
+                }
+            }
+            ErrorClass::Provider => Kind::Provider,
+        };
+        kind.into_error(message, details)
     }
 
     /// The column named by an `INVALID_FIELD` message ("No such column 'X' on …").
@@ -176,32 +181,29 @@ impl SalesforceFailure {
     }
 }
 
-/// Parses an error answer. `header` looks a response header up by (case-insensitive) name.
-pub fn parse_failure(
-    status: u16,
-    header: impl Fn(&str) -> Option<String>,
-    body: &[u8],
-) -> SalesforceFailure {
-    let errors: Option<Vec<ApiError>> = serde_json::from_slice(body).ok().or_else(|| {
+/// Parses an error answer opened by the kit.
+pub fn parse_failure(answer: &ErrorAnswer<'_>) -> SalesforceFailure {
+    let errors: Option<Vec<ApiError>> = answer.parse().or_else(|| {
         // A few endpoints answer a single object instead of an array.
-        serde_json::from_slice::<ApiError>(body)
-            .ok()
+        answer
+            .parse::<ApiError>()
             .filter(|e| !e.error_code.is_empty())
             .map(|e| vec![e])
     });
     let (errors, unparsed_body) = match errors {
         Some(errors) => (errors, None),
-        None => (Vec::new(), Some(String::from_utf8_lossy(body).into_owned())),
+        None => (
+            Vec::new(),
+            Some(String::from_utf8_lossy(answer.raw()).into_owned()),
+        ),
     };
-    let class = classify(status, &errors);
+    let class = classify(answer.status(), &errors);
     SalesforceFailure {
-        status,
+        status: answer.status(),
         class,
-        limit: header(LimitInfo::HEADER).and_then(|h| LimitInfo::parse(&h)),
-        retry_after_secs: header("Retry-After").and_then(|h| h.trim().parse().ok()),
-        request_id: header("X-Request-Id")
-            .or_else(|| header("Sforce-Request-Id"))
-            .or_else(|| header("X-SFDC-Request-Id")),
+        limit: answer.header(LimitInfo::HEADER).and_then(LimitInfo::parse),
+        retry_after_secs: answer.header("Retry-After").and_then(|h| h.parse().ok()),
+        request_id: answer.request_id().map(str::to_owned),
         errors,
         unparsed_body,
     }

@@ -135,7 +135,8 @@ impl Client {
         if let Some(body) = body {
             req = req.json(body);
         }
-        cx.send(req).await
+        // The retry policy asks `parse_error` whether a 429 is temporary (API credits are not).
+        cx.send(req.errors_with(parse_error)).await
     }
 
     /// Refreshes the access token; adopts the new token and API domain. Answers the new

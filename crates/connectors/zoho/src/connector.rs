@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    CustomFieldOption, Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
+    Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
 };
 
 use unicrm_core::raw::cursor::{self, CursorCodec};
@@ -12,7 +12,7 @@ use unicrm_core::raw::owners;
 use crate::client::{Client, MAX_FIELDS, MAX_PER_PAGE};
 use crate::config::{CompanyAccount, Settings, DEFAULT_API_DOMAIN, ID};
 use crate::mapping::{self, module_of, Write};
-use crate::wire::{FieldMeta, Module, ZohoRecord};
+use crate::wire::{Module, ZohoRecord};
 
 /// The Zoho CRM connector.
 #[derive(Debug, Clone, Copy, Default)]
@@ -135,7 +135,8 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     "zohocloud.ca",
     "zoho.sa",
 ])
-.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")]);
+.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")])
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PER_PAGE);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -388,10 +389,7 @@ impl Connector for Zoho {
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let module = module_of(resource);
-        let per_page = q
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PER_PAGE);
+        let per_page = INFO.page_size(q.page_size);
         let token = q.cursor.as_deref().map(page_token).transpose()?;
         let client = Client::new(cx)?;
         let fields = self.list_fields(&client, module).await?;
@@ -444,7 +442,7 @@ impl Connector for Zoho {
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
         let fields = Client::new(cx)?.fields(module_of(resource)).await?;
-        Ok(custom_field_definitions_from_fields(&fields))
+        Ok(crate::mapping::definitions::custom_field_definitions_from_fields(&fields))
     }
 
     async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
@@ -465,49 +463,6 @@ impl Connector for Zoho {
     fn from_provider_owned(&self, resource: Resource, payload: Value) -> Result<Record> {
         record_from_wire_owned(resource, mapping::into_record(payload)?)
     }
-}
-
-/// The `custom_field: true` fields of a module as unified definitions.
-pub fn custom_field_definitions_from_fields(fields: &[FieldMeta]) -> Vec<CustomFieldDefinition> {
-    fields
-        .iter()
-        .filter(|f| f.custom_field)
-        .map(|f| CustomFieldDefinition {
-            id: f.api_name.clone(),
-            remote_id: f.api_name.clone(),
-            name: f
-                .field_label
-                .clone()
-                .or_else(|| f.display_label.clone())
-                .unwrap_or_else(|| f.api_name.clone()),
-            description: f
-                .tooltip
-                .as_ref()
-                .and_then(|t| t.get("value"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            kind: match f.data_type.as_str() {
-                "text" | "textarea" | "email" | "phone" | "website" | "autonumber" => "text",
-                "integer" | "double" | "currency" | "bigint" | "decimal" | "percent" => "number",
-                "date" => "date",
-                "datetime" => "datetime",
-                "boolean" => "boolean",
-                "picklist" => "single_select",
-                "multiselectpicklist" => "multi_select",
-                _ => "other",
-            }
-            .to_owned(),
-            options: f
-                .pick_list_values
-                .iter()
-                .filter(|p| p.actual_value != "-None-")
-                .map(|p| CustomFieldOption {
-                    id: p.actual_value.clone(),
-                    value: p.display_value.clone(),
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use serde_json::Value;
-use unicrm_core::{Error, ProviderDetails};
+use unicrm_core::raw::errors::{ErrorAnswer, Kind};
+use unicrm_core::Error;
 
 use crate::config::ID;
 use crate::wire::{ActionResponse, ActionResult, ApiError};
@@ -24,63 +25,49 @@ use crate::wire::{ActionResponse, ActionResult, ApiError};
 /// `parse_error(status, headers, body)`: a Zoho error answer as a unicrm [`Error`], keeping the
 /// message, code, fields, trace id and body.
 pub fn parse_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let value: Option<Value> = serde_json::from_slice(body).ok();
-    let keep = value
-        .clone()
-        .unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into_owned()));
+    let answer = ErrorAnswer::open(ID, status, headers, body, &["x-request-id"]);
     // Per-record errors in the data wrapper: the first error entry decides.
-    if let Some(first) = value
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<ActionResponse>(v.clone()).ok())
+    if let Some(first) = answer
+        .parse::<ActionResponse>()
         .and_then(|r| r.data.into_iter().find(|e| !e.is_success()))
     {
-        return classify(status, headers, &first, Some(keep));
+        return classify(&answer, &first);
     }
-    if let Some(e) = value
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<ApiError>(v.clone()).ok())
-        .filter(|e| !e.code.is_empty())
-    {
+    if let Some(e) = answer.parse::<ApiError>().filter(|e| !e.code.is_empty()) {
         let entry = ActionResult {
             code: e.code,
             status: e.status,
             message: e.message,
             details: e.details,
         };
-        return classify(status, headers, &entry, Some(keep));
+        return classify(&answer, &entry);
     }
     // OAuth errors of the accounts server: `{"error": "invalid_code"}`.
-    if let Some(code) = value
-        .as_ref()
-        .and_then(|v| v.get("error"))
-        .and_then(Value::as_str)
-    {
+    if let Some(code) = answer.json_str("error") {
         let entry = ActionResult {
             code: code.to_owned(),
             status: "error".into(),
             message: code.to_owned(),
             details: Value::Null,
         };
-        return classify(status, headers, &entry, Some(keep));
+        return classify(&answer, &entry);
     }
-    let text = String::from_utf8_lossy(body).trim().to_owned();
-    let message = if text.is_empty() {
-        format!("Zoho answered HTTP {status}")
-    } else {
-        text
-    };
     let entry = ActionResult {
         code: String::new(),
         status: "error".into(),
-        message,
+        message: String::from_utf8_lossy(body).trim().to_owned(),
         details: Value::Null,
     };
-    classify(status, headers, &entry, Some(keep))
+    classify(&answer, &entry)
 }
 
 /// The error of one failed entry of a `{"data": [...]}` answer (whatever the HTTP status was).
 pub fn action_error(status: u16, headers: &HeaderMap, entry: &ActionResult, body: Value) -> Error {
-    classify(status, headers, entry, Some(body))
+    let raw = serde_json::to_vec(&body).unwrap_or_default();
+    classify(
+        &ErrorAnswer::open(ID, status, headers, &raw, &["x-request-id"]),
+        entry,
+    )
 }
 
 fn detail_str(details: &Value, key: &str) -> Option<String> {
@@ -91,8 +78,8 @@ fn detail_str(details: &Value, key: &str) -> Option<String> {
     }
 }
 
-fn retry_after(headers: &HeaderMap, details: &Value) -> Option<Duration> {
-    unicrm_core::http::retry_after(headers).or_else(|| {
+fn retry_after(answer: &ErrorAnswer<'_>, details: &Value) -> Option<Duration> {
+    answer.retry_after().or_else(|| {
         details
             .get("retry_after")
             .and_then(Value::as_f64)
@@ -102,50 +89,48 @@ fn retry_after(headers: &HeaderMap, details: &Value) -> Option<Duration> {
 }
 
 /// The decision table: a Zoho code (+ details, + status) → an error kind.
-pub fn classify(
-    status: u16,
-    headers: &HeaderMap,
-    entry: &ActionResult,
-    body: Option<Value>,
-) -> Error {
+fn classify(answer: &ErrorAnswer<'_>, entry: &ActionResult) -> Error {
+    let status = answer.status();
     let code = entry.code.as_str();
     let details = &entry.details;
     let api_name = detail_str(details, "api_name");
     let param_name = detail_str(details, "param_name");
     let fields: Vec<String> = api_name.iter().chain(param_name.iter()).cloned().collect();
-    let request_id = detail_str(details, "trace_id").or_else(|| {
-        headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
-    let message = if entry.message.is_empty() {
-        format!("Zoho answered HTTP {status}")
+    // `details.trace_id` first: Zoho support asks for it.
+    let request_id =
+        detail_str(details, "trace_id").or_else(|| answer.request_id().map(str::to_owned));
+    let mut message = if entry.message.is_empty() {
+        answer.fallback_message("Zoho")
     } else {
         entry.message.clone()
     };
-    let mut provider = ProviderDetails::new(ID, status, message.clone())
+    // The body as received (a non-JSON body as its text, kept even when empty).
+    let body = answer
+        .body()
+        .unwrap_or_else(|| Value::String(String::new()));
+    let mut provider = answer
+        .details(message.clone())
         .fields(fields)
         .request_id(request_id)
-        .body(body);
+        .body(Some(body));
     if !code.is_empty() {
         provider = provider.code(code);
     }
-    let provider = Some(Box::new(provider));
-    let invalid = |field: Option<String>, reason: String, provider| Error::InvalidInput {
-        field: field.unwrap_or_default(),
-        reason,
-        provider,
+    let rate_limited = Kind::RateLimited {
+        retry_after: retry_after(answer, details),
     };
-    match code {
+    let kind = match code {
         // "MANDATORY_NOT_FOUND — Required field not found. Resolution: Specify all mandatory
         // fields in the input" (Insert Records, possible errors).
-        "MANDATORY_NOT_FOUND" => invalid(api_name, format!("required: {message}"), provider),
+        "MANDATORY_NOT_FOUND" => {
+            message = format!("required: {message}");
+            Kind::InvalidInput {
+                field: api_name.unwrap_or_default(),
+            }
+        }
         // "INVALID_DATA — invalid record id" with `details.resource_path_index` (the id in the
         // URL; Delete/Update Records examples): the record does not exist.
-        "INVALID_DATA" if details.get("resource_path_index").is_some() => {
-            Error::NotFound { message, provider }
-        }
+        "INVALID_DATA" if details.get("resource_path_index").is_some() => Kind::NotFound,
         // "INVALID_DATA — The field value given for Company is invalid" with `details.api_name`
         // (Insert Records examples), or a bad query parameter with `details.param_name`.
         "INVALID_DATA"
@@ -154,33 +139,32 @@ pub fn classify(
         | "EXPIRED_VALUE"
         | "PATTERN_NOT_MATCHED"
         | "INVALID_REQUEST"
-        | "NOT_ALLOWED" => invalid(api_name.or(param_name), message, provider),
+        | "NOT_ALLOWED" => Kind::InvalidInput {
+            field: api_name.or(param_name).unwrap_or_default(),
+        },
         // "LIMIT_EXCEEDED" with `details.param_name` (e.g. more than 50 `fields`) is the request's
         // fault; without one it is the account's API limit.
-        "LIMIT_EXCEEDED" if param_name.is_some() => invalid(param_name, message, provider),
+        "LIMIT_EXCEEDED" if param_name.is_some() => Kind::InvalidInput {
+            field: param_name.unwrap_or_default(),
+        },
         // "DUPLICATE_DATA — duplicate data", `details.id` / `details.duplicate_record.id` name the
         // existing record (Insert Records example).
         "DUPLICATE_DATA" => {
-            let existing_id = detail_str(details, "id").or_else(|| {
-                details
-                    .get("duplicate_record")
-                    .and_then(|d| detail_str(d, "id"))
-            });
-            Error::Conflict {
-                message: match &api_name {
-                    Some(field) => format!("{message} ({field})"),
-                    None => message,
-                },
-                existing_id,
-                provider,
+            if let Some(field) = &api_name {
+                message = format!("{message} ({field})");
+            }
+            Kind::Conflict {
+                existing_id: detail_str(details, "id").or_else(|| {
+                    details
+                        .get("duplicate_record")
+                        .and_then(|d| detail_str(d, "id"))
+                }),
             }
         }
         // 412 "ALREADY_MODIFIED" (If-Unmodified-Since), records locked by an approval process.
-        "ALREADY_MODIFIED" | "RECORD_LOCKED" | "NOT_APPROVED" => Error::Conflict {
-            message,
-            existing_id: None,
-            provider,
-        },
+        "ALREADY_MODIFIED" | "RECORD_LOCKED" | "NOT_APPROVED" => {
+            Kind::Conflict { existing_id: None }
+        }
         // 401 "INVALID_TOKEN — invalid oauth token", "AUTHENTICATION_FAILURE", "UNAUTHORIZED";
         // accounts server: `invalid_code` (refresh token revoked or wrong), `invalid_client`.
         "INVALID_TOKEN"
@@ -189,37 +173,35 @@ pub fn classify(
         | "invalid_code"
         | "invalid_client"
         | "invalid_client_secret"
-        | "access_denied" => Error::Unauthorized { message, provider },
+        | "access_denied" => Kind::Unauthorized,
         // 401 "OAUTH_SCOPE_MISMATCH — Unauthorized": the token lacks the module's scope; 403
         // "NO_PERMISSION — Permission denied" (`details.permissions`).
         "OAUTH_SCOPE_MISMATCH"
         | "NO_PERMISSION"
         | "PERMISSION_DENIED"
         | "FEATURE_NOT_SUPPORTED"
-        | "FEATURE_NOT_ENABLED" => Error::Forbidden { message, provider },
+        | "FEATURE_NOT_ENABLED" => Kind::Forbidden,
+        // "LIMIT_EXCEEDED" without a parameter: the account's API credits, granted "per rolling
+        // 24-hour window" (Zoho CRM API limits; Kaizen #203 "Handling API Limits and Error
+        // Responses") — used up, they do not come back within a retry budget: permanent.
+        "LIMIT_EXCEEDED" => {
+            provider = provider.temporary(false);
+            rate_limited
+        }
         // 429 "TOO_MANY_REQUESTS — Rate limit exceeded. Please retry after the specified time."
-        // (`details.retry_after`); concurrency and API-credit limits.
-        "TOO_MANY_REQUESTS" | "LIMIT_EXCEEDED" | "LIMIT_REACHED" => Error::RateLimited {
-            retry_after: retry_after(headers, details),
-            message,
-            provider,
-        },
+        // (`details.retry_after`); the concurrency limits ("Exceeding these returns a
+        // TOO_MANY_REQUESTS error").
+        "TOO_MANY_REQUESTS" | "LIMIT_REACHED" => rate_limited,
         _ => match status {
-            429 => Error::RateLimited {
-                retry_after: retry_after(headers, details),
-                message,
-                provider,
-            },
-            401 => Error::Unauthorized { message, provider },
-            403 => Error::Forbidden { message, provider },
+            429 => rate_limited,
+            401 => Kind::Unauthorized,
+            403 => Kind::Forbidden,
             // INVALID_MODULE, INVALID_URL_PATTERN, REQUIRED_PARAM_MISSING, INTERNAL_ERROR and
             // unknown codes: the provider's answer as it is.
-            _ => match provider {
-                Some(p) => Error::Provider(p),
-                None => Error::Internal("missing provider details".into()),
-            },
+            _ => Kind::Provider,
         },
-    }
+    };
+    kind.into_error(message, provider)
 }
 
 #[cfg(test)]
@@ -235,6 +217,17 @@ mod tests {
             Error::InvalidInput { field, .. } => assert_eq!(field, "Email"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_accounts_api_credits_used_up_are_permanent() {
+        let credits = br#"{"code":"LIMIT_EXCEEDED","message":"API limit exceeded","status":"error","details":{}}"#;
+        let e = parse_error(429, &HeaderMap::new(), credits);
+        assert_eq!(e.kind(), "rate_limited");
+        assert!(!e.is_temporary());
+        let concurrency =
+            br#"{"code":"TOO_MANY_REQUESTS","message":"slow","status":"error","details":{}}"#;
+        assert!(parse_error(429, &HeaderMap::new(), concurrency).is_temporary());
     }
 
     #[test]

@@ -6,11 +6,14 @@
 //!   used by the connectors and by the gateway alike.
 //! * [`cursor`] — the one opaque list cursor (connector tag, version, tamper-refusing decode).
 //! * [`owners`] — the one owner resolution (cache, one lookup on a miss, never failing a read).
+//! * [`errors`] — the shared opening of every connector's `parse_error` (body, request id,
+//!   `Retry-After`, details) and the [`errors::Kind`] its mapping table chooses.
 //! * [`http`], [`transport`], [`convert`] — the shared HTTP path, the HTTP client and value
 //!   conversions, reachable here as the kit's parts (their old paths `unicrm_core::http` … stay
 //!   until every connector has moved).
 
 pub mod cursor;
+pub mod errors;
 pub mod hosts;
 pub mod owners;
 

@@ -9,6 +9,7 @@ pub mod account;
 pub mod contact;
 pub mod country;
 pub mod deal;
+pub mod definitions;
 pub mod meeting;
 
 use crate::wire;

@@ -458,7 +458,7 @@ async fn leads_unsupported_errors_and_definitions() {
         .unwrap();
     assert_eq!(defs.len(), 1);
     assert_eq!(defs[0].id, "tier");
-    assert_eq!(defs[0].kind, "single_select");
+    assert_eq!(defs[0].kind, unicrm_core::FieldType::SingleSelect);
     assert_eq!(defs[0].options.len(), 3);
     assert!(c
         .custom_field_definitions(&cx, Resource::Meeting)

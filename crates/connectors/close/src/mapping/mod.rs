@@ -12,6 +12,7 @@
 pub mod account;
 pub mod contact;
 pub mod deal;
+pub mod definitions;
 pub mod lead;
 pub mod meeting;
 

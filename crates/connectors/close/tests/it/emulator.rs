@@ -400,7 +400,7 @@ async fn custom_field_definitions_per_family() {
         .expect("lead fields");
     assert!(lead
         .iter()
-        .any(|d| d.kind == "single_select" && d.options.len() == 3));
+        .any(|d| d.kind == unicrm_core::FieldType::SingleSelect && d.options.len() == 3));
     let deal = c
         .custom_field_definitions(&cx, Resource::Deal)
         .await

@@ -118,7 +118,7 @@ fn custom_field_definitions_from_close() {
         let defs: Vec<_> = list
             .data
             .iter()
-            .map(connector_close::connector::definition_from_wire)
+            .map(connector_close::mapping::definitions::definition_from_wire)
             .collect();
         insta::assert_json_snapshot!(defs);
     });

@@ -247,7 +247,8 @@ async fn unknown_properties_are_refused_until_created_then_round_trip() {
         .await
         .unwrap();
     let def = defs.iter().find(|d| d.id == "favorite_food").unwrap();
-    assert_eq!(def.kind, "multi_select");
+    assert_eq!(def.kind, unicrm_core::FieldType::MultiSelect);
+    assert_eq!(def.source_type, "enumeration");
     assert_eq!(def.options.len(), 2);
     assert!(
         defs.iter().all(|d| d.id != "firstname"),

@@ -7,5 +7,6 @@ unicrm_testkit::conformance_test!(connector_hubspot::HubSpot::default());
 
 mod emulator;
 mod emulator_lists;
+mod retries;
 mod snapshots_errors;
 mod snapshots_mapping;

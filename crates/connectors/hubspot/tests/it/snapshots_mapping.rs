@@ -46,8 +46,10 @@ fn custom_field_definitions_from_the_properties_api() {
     ))
     .unwrap();
     let list: connector_hubspot::wire::PropertyList = serde_json::from_str(&text).unwrap();
-    let defs =
-        connector_hubspot::connector::definitions_from_wire(Resource::Contact, &list.results);
+    let defs = connector_hubspot::mapping::definitions::definitions_from_wire(
+        Resource::Contact,
+        &list.results,
+    );
     insta::assert_json_snapshot!(defs);
 }
 

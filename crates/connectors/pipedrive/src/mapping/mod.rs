@@ -14,6 +14,7 @@
 pub mod account;
 pub mod contact;
 pub mod deal;
+pub mod definitions;
 pub mod lead;
 pub mod meeting;
 pub mod record;

@@ -288,13 +288,16 @@ async fn custom_field_definitions_come_from_the_fields_api() {
         .iter()
         .find(|d| d.name == "Customer Type")
         .expect("Customer Type");
-    assert_eq!(customer_type.kind, "single_select");
+    assert_eq!(customer_type.kind, unicrm_core::FieldType::SingleSelect);
+    assert_eq!(customer_type.source_type, "enum");
     assert_eq!(customer_type.options.len(), 2);
     let lead_defs = Pipedrive::default()
         .custom_field_definitions(&cx, Resource::Lead)
         .await
         .unwrap();
-    assert!(lead_defs.iter().any(|d| d.kind == "multi_select"));
+    assert!(lead_defs
+        .iter()
+        .any(|d| d.kind == unicrm_core::FieldType::MultiSelect));
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use connector_pipedrive::connector::definitions_from_wire;
+use connector_pipedrive::mapping::definitions::definitions_from_wire;
 use connector_pipedrive::wire::{Envelope, Field, TokenResponse, User};
 use connector_pipedrive::{parse_error, Pipedrive};
 use http::{HeaderMap, HeaderValue};

@@ -331,7 +331,8 @@ async fn custom_fields_round_trip_and_are_described() {
         names,
         ["Loyalty_Score__c", "Training_Status__c", "Languages__c"]
     );
-    assert_eq!(defs[1].kind, "single_select");
+    assert_eq!(defs[1].kind, unicrm_core::FieldType::SingleSelect);
+    assert_eq!(defs[1].source_type, "picklist");
     let record = Contact {
         last_name: Some("Custom".into()),
         custom_fields: vec![

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use connector_salesforce::connector::custom_field_definitions_from_describe;
+use connector_salesforce::mapping::definitions::custom_field_definitions_from_describe;
 use connector_salesforce::wire::{
     DescribeSObjectResult, OAuthError, QueryResult, SaveResult, TokenResponse,
 };

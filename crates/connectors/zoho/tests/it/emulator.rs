@@ -252,7 +252,8 @@ async fn custom_fields_round_trip_and_have_definitions() {
         .iter()
         .find(|d| d.id == "Loyalty_Tier")
         .expect("definition");
-    assert_eq!(tier.kind, "single_select");
+    assert_eq!(tier.kind, unicrm_core::FieldType::SingleSelect);
+    assert_eq!(tier.source_type, "picklist");
     let options: Vec<&str> = tier.options.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(options, vec!["Gold", "Silver", "Bronze"]);
     assert!(

@@ -1,7 +1,7 @@
 //! The documented Zoho payloads that are not records parse into the wire types the client uses:
 //! list pages (`info`), users, fields metadata (→ custom field definitions), token answers.
 
-use connector_zoho::connector::custom_field_definitions_from_fields;
+use connector_zoho::mapping::definitions::custom_field_definitions_from_fields;
 use connector_zoho::wire::{FieldsResponse, RecordsResponse, TokenResponse, UsersResponse};
 
 fn fixture(path: &str) -> Vec<u8> {
