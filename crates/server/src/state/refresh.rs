@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use unicrm_core::{Context, Credentials, Error};
 
 impl Gateway {
-    /// When the account's OAuth access token is expired or about to (within a minute) and the
-    /// credentials can be refreshed, refreshes them through the connector, stores the new ones
+    /// When the account's OAuth access token is due ([`unicrm_core::raw::oauth::is_due`]: missing,
+    /// expired or expiring within [`unicrm_core::raw::oauth::REFRESH_MARGIN`]) and the
+    /// credentials hold a refresh token, refreshes them through the connector's
+    /// `refresh_credentials` (core's one grant on its declared endpoints), stores the new ones
     /// (a rotated refresh token must not be lost) and answers the context with them. One refresh
     /// at a time per account: an in-process mutex, then a lease row in the store so this holds
     /// across gateway processes too. A refused refresh token is a 401 asking to re-link.
@@ -21,11 +23,8 @@ impl Gateway {
         target: &Target,
         cx: Context,
     ) -> unicrm_core::Result<Context> {
-        let due = |c: &Credentials| {
-            c.refresh_token.is_some()
-                && c.expires_at
-                    .is_some_and(|t| t <= chrono::Utc::now() + chrono::Duration::seconds(60))
-        };
+        // The one policy of every connector (`raw::oauth::is_due`, 60 s margin).
+        let due = |c: &Credentials| unicrm_core::raw::oauth::is_due(c, chrono::Utc::now());
         if !due(&cx.credentials) {
             return Ok(cx);
         }
