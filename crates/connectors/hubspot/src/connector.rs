@@ -777,7 +777,7 @@ impl Connector for HubSpot {
                         "a HubSpot lead must be associated with a contact",
                     )
                 })?;
-                let contact_id = self.lead_contact(&cx, &person).await?;
+                let contact_id = self.lead_contact(cx, &person).await?;
                 w.associations.push(crate::mapping::AssociationSet {
                     to: HsObject::Contacts,
                     ids: vec![contact_id],
@@ -787,7 +787,7 @@ impl Connector for HubSpot {
         }
         let sent: Vec<String> = w.properties.keys().cloned().collect();
         let body = w.take_create_body();
-        let created = client::create_object_value(&cx, obj, &body).await?;
+        let created = client::create_object_value(cx, obj, &body).await?;
         // HubSpot's create answer holds every property the record has, and its associations are
         // the ones sent: map it as the read-back would be, without a second call. A lead (person
         // fields on its contact), additional emails (written after the create) and extra read
@@ -801,35 +801,35 @@ impl Connector for HubSpot {
                 resource,
                 as_read(resource, created, &body, &sent)?,
             )?];
-            self.finish(&cx, &mut records).await?;
+            self.finish(cx, &mut records).await?;
             return records
                 .pop()
                 .ok_or_else(|| Error::Internal("a create lost its record".into()));
         }
         let id = record_id(&created);
         if !w.additional_emails.is_empty() {
-            self.sync_emails(&cx, &id, &w.additional_emails, &[])
+            self.sync_emails(cx, &id, &w.additional_emails, &[])
                 .await?;
         }
-        self.read_with(&cx, resource, &id, &sent).await
+        self.read_with(cx, resource, &id, &sent).await
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
         INFO.check(resource, Operation::Get)?;
         let cx = self.prepare(cx)?;
-        self.read(&cx, resource, id).await
+        self.read(cx, resource, id).await
     }
 
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
         let cx = self.prepare(cx)?;
-        let (objects, next_cursor, definitions) = self.list_page(&cx, resource, q).await?;
+        let (objects, next_cursor, definitions) = self.list_page(cx, resource, q).await?;
         let mut items = objects
             .iter()
             .map(|o| record_from_wire_owned(resource, to_value(o)?))
             .collect::<Result<Vec<_>>>()?;
         type_custom_fields(&mut items, &definitions);
-        self.finish(&cx, &mut items).await?;
+        self.finish(cx, &mut items).await?;
         Ok(Page { items, next_cursor })
     }
 
@@ -845,7 +845,7 @@ impl Connector for HubSpot {
         }) = &patch
         {
             // Read-only: accepted only when written back unchanged.
-            let now = client::get_object(&cx, obj, id, &["hs_analytics_source"], &[]).await?;
+            let now = client::get_object(cx, obj, id, &["hs_analytics_source"], &[]).await?;
             let stored = now
                 .properties
                 .get("hs_analytics_source")
@@ -857,32 +857,32 @@ impl Connector for HubSpot {
         }
         if w.properties.is_empty() {
             // Nothing to PATCH: still answer 404 for an unknown id.
-            client::get_object(&cx, obj, id, &["hs_object_id"], &[]).await?;
+            client::get_object(cx, obj, id, &["hs_object_id"], &[]).await?;
         } else {
             let body = ObjectInput {
                 properties: w.properties.clone(),
             };
-            client::update_object(&cx, obj, id, &body).await?;
+            client::update_object(cx, obj, id, &body).await?;
         }
-        self.sync_associations(&cx, obj, id, &w).await?;
+        self.sync_associations(cx, obj, id, &w).await?;
         match &patch {
             Record::Contact(c) if c.emails.is_some() => {
                 let current =
-                    client::get_object(&cx, obj, id, &["hs_additional_emails"], &[]).await?;
+                    client::get_object(cx, obj, id, &["hs_additional_emails"], &[]).await?;
                 let have = current
                     .properties
                     .get("hs_additional_emails")
                     .and_then(|v| v.as_deref())
                     .map(crate::mapping::convert::split_multi)
                     .unwrap_or_default();
-                self.sync_emails(&cx, id, &w.additional_emails, &have)
+                self.sync_emails(cx, id, &w.additional_emails, &have)
                     .await?;
             }
             Record::Lead(l) => {
                 if let Some(person) = lead::lead_person(l) {
                     // The person fields live on the lead's contact.
                     let lead_now =
-                        client::get_object(&cx, obj, id, &[], &[HsObject::Contacts]).await?;
+                        client::get_object(cx, obj, id, &[], &[HsObject::Contacts]).await?;
                     let lead_now = to_value(&lead_now)?;
                     let lead_now = WireRead::parse(obj, &lead_now)?;
                     let contact_id = lead_now.first_id(HsObject::Contacts).ok_or_else(|| {
@@ -898,11 +898,11 @@ impl Connector for HubSpot {
                         let body = ObjectInput {
                             properties: cw.properties.clone(),
                         };
-                        client::update_object(&cx, HsObject::Contacts, &contact_id, &body).await?;
+                        client::update_object(cx, HsObject::Contacts, &contact_id, &body).await?;
                     }
                     if person.emails.is_some() {
                         let current = client::get_object(
-                            &cx,
+                            cx,
                             HsObject::Contacts,
                             &contact_id,
                             &["hs_additional_emails"],
@@ -915,7 +915,7 @@ impl Connector for HubSpot {
                             .and_then(|v| v.as_deref())
                             .map(crate::mapping::convert::split_multi)
                             .unwrap_or_default();
-                        self.sync_emails(&cx, &contact_id, &cw.additional_emails, &have)
+                        self.sync_emails(cx, &contact_id, &cw.additional_emails, &have)
                             .await?;
                     }
                 }
@@ -923,13 +923,13 @@ impl Connector for HubSpot {
             _ => {}
         }
         let sent: Vec<String> = w.properties.keys().cloned().collect();
-        self.read_with(&cx, resource, id, &sent).await
+        self.read_with(cx, resource, id, &sent).await
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
         INFO.check(resource, Operation::Delete)?;
         let cx = self.prepare(cx)?;
-        client::archive_object(&cx, object_of(resource), id).await
+        client::archive_object(cx, object_of(resource), id).await
     }
 
     async fn custom_field_definitions(
@@ -938,7 +938,7 @@ impl Connector for HubSpot {
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
         let cx = self.prepare(cx)?;
-        let list = client::list_properties(&cx, object_of(resource)).await?;
+        let list = client::list_properties(cx, object_of(resource)).await?;
         Ok(definitions_from_wire(resource, &list.results))
     }
 
