@@ -808,8 +808,7 @@ impl Connector for HubSpot {
         }
         let id = record_id(&created);
         if !w.additional_emails.is_empty() {
-            self.sync_emails(cx, &id, &w.additional_emails, &[])
-                .await?;
+            self.sync_emails(cx, &id, &w.additional_emails, &[]).await?;
         }
         self.read_with(cx, resource, &id, &sent).await
     }
