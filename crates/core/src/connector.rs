@@ -74,6 +74,10 @@ pub struct ConnectorInfo {
     /// served as this many records (see [`ConnectorInfo::page_size`]).
     #[serde(skip)]
     pub max_page_size: u32,
+    /// The provider's OAuth 2.0 endpoints and default scopes, when it offers OAuth: the
+    /// refresh grant of [`Connector::refresh_credentials`] uses them, the connect flow the
+    /// authorization URL and scopes. `None`: the credentials cannot be refreshed.
+    pub oauth: Option<crate::raw::oauth::OAuthEndpoints>,
 }
 
 impl ConnectorInfo {
@@ -97,6 +101,7 @@ impl ConnectorInfo {
             unique_fields: &[],
             default_page_size: 100,
             max_page_size: 100,
+            oauth: None,
         }
     }
 
@@ -115,6 +120,12 @@ impl ConnectorInfo {
         requested
             .unwrap_or(self.default_page_size)
             .clamp(1, self.max_page_size.max(1))
+    }
+
+    /// Declares the provider's OAuth 2.0 endpoints and scopes (see [`ConnectorInfo::oauth`]).
+    pub const fn with_oauth(mut self, endpoints: crate::raw::oauth::OAuthEndpoints) -> Self {
+        self.oauth = Some(endpoints);
+        self
     }
 
     /// Declares the provider's API domains (see [`ConnectorInfo::api_domains`]).
@@ -254,18 +265,42 @@ pub trait Connector: Send + Sync + 'static {
         crate::lookup::find_by_natural_key(self, cx, record, since).await
     }
 
-    /// Exchanges the account's OAuth refresh token for fresh credentials (the provider's token
-    /// endpoint). Answers the complete new credentials (keeping what the provider did not rotate);
+    /// Exchanges the account's OAuth refresh token for fresh credentials at the provider's token
+    /// endpoint. Answers the complete new credentials (keeping what the provider did not rotate);
     /// the caller stores them. A revoked or missing refresh token is `Unauthorized`.
+    ///
+    /// The default is the one refresh-token grant, [`crate::raw::oauth::refresh`], on the
+    /// endpoints declared in [`ConnectorInfo::oauth`] (none declared: `Unauthorized`). A
+    /// connector adapts it with [`Connector::oauth_token_host`] and
+    /// [`Connector::oauth_token_extras`] instead of sending a grant of its own.
     async fn refresh_credentials(&self, cx: &Context) -> Result<crate::Credentials> {
+        crate::raw::oauth::refresh(self, cx).await
+    }
+
+    /// The host (scheme and host) of the token endpoint when the connector declares
+    /// [`TokenUrl::OnConnectorHost`](crate::raw::oauth::TokenUrl::OnConnectorHost): derived from
+    /// the account (Zoho: the accounts server of its data centre). Checked against
+    /// [`ConnectorInfo::api_domains`] by the caller. The default refuses.
+    fn oauth_token_host(&self, cx: &Context) -> Result<String> {
         let _ = cx;
-        Err(Error::Unauthorized {
-            message: format!(
-                "{} credentials cannot be refreshed; re-link the account",
-                self.info().id
-            ),
-            provider: None,
-        })
+        Err(Error::Internal(format!(
+            "{} declares a token endpoint on a host of its own but does not name it",
+            self.info().id
+        )))
+    }
+
+    /// Reads what the provider adds to a token answer into the refreshed credentials `fresh`
+    /// (Salesforce `instance_url`, Zoho `api_domain`), checking any host it names the way the
+    /// connector checks hosts. `extras` is the answer less `access_token`, `refresh_token` and
+    /// `expires_in`. The default ignores them.
+    fn oauth_token_extras(
+        &self,
+        cx: &Context,
+        extras: &serde_json::Map<String, Value>,
+        fresh: &mut crate::Credentials,
+    ) -> Result<()> {
+        let _ = (cx, extras, fresh);
+        Ok(())
     }
 
     /// Pure mapping: the provider request body a create of `record` sends (no I/O).
@@ -303,6 +338,20 @@ macro_rules! typed {
 
 /// Typed conveniences for embedding services (`create_contact`, `get_deal` …).
 impl dyn Connector {
+    /// For an embedding service (the gateway has its own, with leases): when the account's
+    /// access token is due ([`crate::raw::oauth::is_due`]: missing, or expiring within
+    /// [`crate::raw::oauth::REFRESH_MARGIN`]), refreshes it through
+    /// [`Connector::refresh_credentials`] and answers the new credentials, which the caller
+    /// must store before using them (a rotated refresh token replaces the old one, which the
+    /// provider may no longer accept) and put into its [`Context`]; `None` when nothing was due.
+    /// One refresh at a time per account is the caller's to ensure.
+    pub async fn refresh_if_due(&self, cx: &Context) -> Result<Option<crate::Credentials>> {
+        if !crate::raw::oauth::is_due(&cx.credentials, chrono::Utc::now()) {
+            return Ok(None);
+        }
+        self.refresh_credentials(cx).await.map(Some)
+    }
+
     typed!(
         create_contact,
         get_contact,

@@ -25,6 +25,9 @@ pub enum Auth {
     BasicApiKey,
     /// No credentials (e.g. an OAuth token endpoint that takes them in the body).
     None,
+    /// HTTP Basic with the OAuth client id and secret (`client_id:client_secret`): a token
+    /// endpoint's client authentication (RFC 6749 §2.3.1), see [`crate::raw::oauth`].
+    ClientBasic,
 }
 
 /// The body of a provider request.
@@ -466,6 +469,7 @@ impl Context {
         auth: Auth,
     ) -> Result<Option<(http::HeaderName, HeaderValue)>> {
         use base64::Engine as _;
+        use secrecy::ExposeSecret as _;
         let invalid = |name: &str| {
             Error::Transport {
             provider: provider.to_owned(),
@@ -474,6 +478,21 @@ impl Context {
             ),
         }
         };
+        if auth == Auth::ClientBasic {
+            let Some(id) = &self.credentials.client_id else {
+                return Ok(None);
+            };
+            let secret = self
+                .credentials
+                .client_secret
+                .as_ref()
+                .map_or("", |s| s.expose_secret());
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+            let mut value = HeaderValue::from_str(&format!("Basic {basic}"))
+                .map_err(|_| invalid("authorization"))?;
+            value.set_sensitive(true);
+            return Ok(Some((http::header::AUTHORIZATION, value)));
+        }
         let Some(token) = self.credentials.bearer_token() else {
             return Ok(None);
         };
@@ -491,7 +510,7 @@ impl Context {
                     base64::engine::general_purpose::STANDARD.encode(format!("{token}:"))
                 ),
             ),
-            Auth::None => return Ok(None),
+            Auth::None | Auth::ClientBasic => return Ok(None),
         };
         // The message names the header, never the value.
         let mut value = HeaderValue::from_str(&value).map_err(|_| invalid(name.as_str()))?;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::raw::owners;
 use unicrm_core::{
     model::Operation, AuthKind, Capability, Connector, ConnectorInfo, Context,
@@ -90,7 +91,19 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
     "Attio's meetings API changes only a meeting's linked records (PUT /v2/meetings/{id}); a \
      title update is refused with InvalidInput naming `title` (connector-attio README)",
 )])
-.with_unique_fields(&[(Resource::Contact, "emails")]);
+.with_unique_fields(&[(Resource::Contact, "emails")])
+// Attio's OAuth 2.0 (authorization code, RFC 6749 §4.1): authorize `https://app.attio.com/authorize`,
+// token `https://app.attio.com/oauth/token` with `client_id` and `client_secret` in the body
+// (Attio's OAuth reference). Attio issues no refresh tokens, so an Attio account's credentials
+// are never due for a refresh. No default scopes: an Attio app's scopes are set in its settings.
+.with_oauth(OAuthEndpoints::new(
+    "https://app.attio.com/authorize",
+    TokenUrl::Absolute {
+        url: "https://app.attio.com/oauth/token",
+        setting: None,
+    },
+    ClientAuth::Body,
+));
 
 /// The Attio connector.
 #[derive(Debug, Clone, Copy, Default)]

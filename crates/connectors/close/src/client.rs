@@ -9,65 +9,9 @@ use serde_json::Value;
 use unicrm_core::http::{Auth, ProviderRequest, ProviderResponse};
 use unicrm_core::{Context, Error, Result};
 
-use crate::config::{api_root, host_root, ID};
+use crate::config::{api_root, ID};
 use crate::error::parse_error;
-use crate::wire::{CustomFieldDef, Endpoint, ListResponse, Object, Status, TokenResponse, User};
-
-/// Exchanges the account's refresh token at `POST {host}/oauth2/token/`
-/// (`grant_type=refresh_token`, RFC 6749 §6). A refused refresh token is `Unauthorized`.
-pub async fn refresh_token(cx: &Context) -> Result<TokenResponse> {
-    use secrecy::ExposeSecret;
-    let creds = &cx.credentials;
-    let missing = |what: &str| Error::Unauthorized {
-        message: format!("refreshing a Close OAuth token needs {what}; re-link the account"),
-        provider: None,
-    };
-    let refresh = creds
-        .refresh_token
-        .as_ref()
-        .ok_or_else(|| missing("a refresh_token"))?;
-    let client_id = creds
-        .client_id
-        .clone()
-        .ok_or_else(|| missing("a client_id"))?;
-    let client_secret = creds
-        .client_secret
-        .as_ref()
-        .ok_or_else(|| missing("a client_secret"))?;
-    let form = vec![
-        ("grant_type".to_owned(), "refresh_token".to_owned()),
-        (
-            "refresh_token".to_owned(),
-            refresh.expose_secret().to_owned(),
-        ),
-        ("client_id".to_owned(), client_id),
-        (
-            "client_secret".to_owned(),
-            client_secret.expose_secret().to_owned(),
-        ),
-    ];
-    let req = ProviderRequest::new(
-        ID,
-        http::Method::POST,
-        format!("{}/oauth2/token/", host_root(cx)?),
-    )
-    .form(form)
-    .auth(Auth::None);
-    let resp = cx.send(req).await?;
-    if resp.is_success() {
-        return resp.json();
-    }
-    // RFC 6749 §5.2: 400 `invalid_grant` / 401 `invalid_client` — the account must be re-linked.
-    match parse_error(resp.status, &resp.headers, &resp.body) {
-        Error::InvalidInput {
-            reason, provider, ..
-        } => Err(Error::Unauthorized {
-            message: reason,
-            provider,
-        }),
-        other => Err(other),
-    }
-}
+use crate::wire::{CustomFieldDef, Endpoint, ListResponse, Object, Status, User};
 
 /// A Close client for one connector call.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use unicrm_core::raw::cursor::CursorCodec;
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::raw::owners;
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Contact, Context, CustomFieldDefinition,
@@ -98,7 +99,16 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
 )
 // `api.close.com`; Close's older `*.close.io` hosts still answer.
 .with_api_domains(&["close.com", "close.io"])
-.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+// Close's OAuth: authorize `https://app.close.com/oauth2/authorize/`, token
+// `https://api.close.com/oauth2/token/` (form body with `client_id` and `client_secret`) — Close's
+// "Authentication with OAuth" guide. No default scopes: every Close OAuth app is granted
+// `all.full_access offline_access` ("Creating an OAuth App"), the authorization request names none.
+.with_oauth(OAuthEndpoints::new(
+    "https://app.close.com/oauth2/authorize/",
+    TokenUrl::OnBaseHost("/oauth2/token/"),
+    ClientAuth::Body,
+));
 
 /// The Close endpoint of a unified resource (account and lead are both Close leads).
 pub fn endpoint_of(resource: Resource) -> Endpoint {
@@ -786,20 +796,6 @@ impl Connector for Close {
             .iter()
             .map(mapping::definitions::definition_from_wire)
             .collect())
-    }
-
-    async fn refresh_credentials(&self, cx: &Context) -> Result<unicrm_core::Credentials> {
-        let token = crate::client::refresh_token(cx).await?;
-        let mut creds = cx.credentials.clone();
-        creds.access_token = Some(token.access_token.into());
-        if let Some(rotated) = token.refresh_token {
-            creds.refresh_token = Some(rotated.into());
-        }
-        creds.expires_at = token
-            .expires_in
-            .and_then(|s| i64::try_from(s).ok())
-            .map(|s| Utc::now() + chrono::Duration::seconds(s));
-        Ok(creds)
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

@@ -2,7 +2,7 @@
 //! answers parsed into [`crate::wire`] types. Never builds unified types.
 
 use serde_json::Value;
-use unicrm_core::http::{Auth, ProviderRequest};
+use unicrm_core::http::ProviderRequest;
 use unicrm_core::{Context, Error, Result};
 
 use crate::config::ID;
@@ -10,7 +10,7 @@ use crate::error::parse_error;
 use crate::mapping::HsObject;
 use crate::wire::{
     CollectionResponse, ObjectInput, ObjectInputForCreate, Owner, PropertyList, SearchRequest,
-    SecondaryEmails, SimplePublicObject, TokenResponse,
+    SecondaryEmails, SimplePublicObject,
 };
 
 /// Percent-encodes one path segment (ids and emails come from users).
@@ -252,40 +252,6 @@ pub async fn remove_secondary_email(cx: &Context, vid: &str, email: &str) -> Res
     cx.send_ok(ProviderRequest::delete(ID, url), parse_error)
         .await
         .map(|_| ())
-}
-
-/// `POST /oauth/v1/token` with `grant_type=refresh_token` (form-encoded, no bearer).
-pub async fn refresh_token(
-    cx: &Context,
-    refresh_token: &str,
-    client_id: &str,
-    client_secret: &str,
-) -> Result<TokenResponse> {
-    let req = ProviderRequest::new(ID, http::Method::POST, cx.url("/oauth/v1/token"))
-        .auth(Auth::None)
-        .form(vec![
-            ("grant_type".into(), "refresh_token".into()),
-            ("client_id".into(), client_id.into()),
-            ("client_secret".into(), client_secret.into()),
-            ("refresh_token".into(), refresh_token.into()),
-        ]);
-    let resp = cx.send(req).await?;
-    if resp.is_success() {
-        return resp.json();
-    }
-    // A refused refresh token (HubSpot: 400 `BAD_REFRESH_TOKEN`) is an authentication problem.
-    let err = parse_error(resp.status, &resp.headers, &resp.body);
-    if matches!(resp.status, 400 | 401) {
-        let provider = err.provider_details().cloned().map(Box::new);
-        let said = provider
-            .as_ref()
-            .map_or_else(String::new, |p| p.message.clone());
-        return Err(Error::Unauthorized {
-            message: format!("refreshing the HubSpot access token failed: {said}"),
-            provider,
-        });
-    }
-    Err(err)
 }
 
 #[cfg(test)]

@@ -26,9 +26,6 @@ pub const SEARCH_WINDOW: u32 = 10_000;
 /// Page size when the caller does not ask for one.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
-/// Refresh an OAuth access token this long before it expires.
-pub const REFRESH_MARGIN_SECS: i64 = 60;
-
 /// Refuses a base URL outside HubSpot's API hosts unless the account is a sandbox account, so
 /// a linked account's token is only ever sent to HubSpot (or to the emulator in test mode).
 pub fn check_base_url(base_url: &str, sandbox: bool) -> Result<()> {

@@ -1,14 +1,11 @@
 //! `impl Connector for HubSpot`: thin dispatch between the client (HTTP) and the mapping (pure).
 
-use std::borrow::Cow;
-
 use async_trait::async_trait;
-use chrono::{Duration as ChronoDuration, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::{
-    AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    Error, ListQuery, Operation, Page, Record, Resource, Result,
+    AuthKind, Capability, Connector, ConnectorInfo, Context, CustomFieldDefinition, ListQuery,
+    Operation, Page, Record, Resource, Result,
 };
 
 use crate::client;
@@ -143,7 +140,34 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
         READ_PROPERTIES_GAP,
     ),
 ])
-.with_unique_fields(&[(Resource::Contact, "emails")]);
+.with_unique_fields(&[(Resource::Contact, "emails")])
+// HubSpot's `oauth2` security scheme: authorize `https://app.hubspot.com/oauth/authorize`, token
+// `https://api.hubapi.com/oauth/v1/token` (form body with `client_id` and `client_secret`), scopes
+// space-separated (HubSpot's API specs; provider notes §1.1). The scopes cover the objects this
+// connector maps (`crm.objects.{contacts,companies,deals,leads}`, meetings under the contacts
+// scopes per HubSpot's meetings guide), their properties (`crm.schemas.*.read`) and owners.
+.with_oauth(
+    OAuthEndpoints::new(
+        "https://app.hubspot.com/oauth/authorize",
+        TokenUrl::OnBaseHost("/oauth/v1/token"),
+        ClientAuth::Body,
+    )
+    .with_scopes(&[
+        "oauth",
+        "crm.objects.contacts.read",
+        "crm.objects.contacts.write",
+        "crm.objects.companies.read",
+        "crm.objects.companies.write",
+        "crm.objects.deals.read",
+        "crm.objects.deals.write",
+        "crm.objects.leads.read",
+        "crm.objects.leads.write",
+        "crm.objects.owners.read",
+        "crm.schemas.contacts.read",
+        "crm.schemas.companies.read",
+        "crm.schemas.deals.read",
+    ]),
+);
 
 /// The HubSpot connector (CRM v3 objects: contacts, companies, deals, meetings, leads).
 #[derive(Debug, Clone, Copy, Default)]
@@ -151,50 +175,14 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 pub struct HubSpot;
 
 impl HubSpot {
-    /// Checks the base URL and, when the OAuth access token is missing or about to expire and
-    /// the credentials can refresh, uses fresh credentials for this call (HubSpot: "Apps must
-    /// store TTL from `expires_in` and refresh proactively").
-    async fn prepare<'a>(&self, cx: &'a Context) -> Result<Cow<'a, Context>> {
+    /// Checks the base URL, so a linked account's token is only ever sent to HubSpot (or to the
+    /// emulator in test mode). Expired OAuth tokens are the caller's to refresh before the call
+    /// (`Connector::refresh_credentials`, `unicrm_core::raw::oauth`): HubSpot "Apps must store TTL
+    /// from `expires_in` and refresh proactively", and a refresh inside the call would lose the
+    /// rotated token.
+    fn prepare<'a>(&self, cx: &'a Context) -> Result<&'a Context> {
         config::check_base_url(&cx.base_url, cx.sandbox)?;
-        let c = &cx.credentials;
-        let refreshable =
-            c.refresh_token.is_some() && c.client_id.is_some() && c.client_secret.is_some();
-        let due = c.access_token.is_none()
-            || c.expires_at.is_some_and(|t| {
-                t <= Utc::now() + ChronoDuration::seconds(config::REFRESH_MARGIN_SECS)
-            });
-        if !(refreshable && due) {
-            return Ok(Cow::Borrowed(cx));
-        }
-        let mut fresh = cx.clone();
-        fresh.credentials = self.refresh(cx).await?;
-        Ok(Cow::Owned(fresh))
-    }
-
-    /// `POST /oauth/v1/token` with the refresh token; keeps what HubSpot did not rotate.
-    async fn refresh(&self, cx: &Context) -> Result<Credentials> {
-        let c = &cx.credentials;
-        let (Some(refresh), Some(id), Some(secret)) =
-            (&c.refresh_token, &c.client_id, &c.client_secret)
-        else {
-            return Err(Error::Unauthorized {
-                message:
-                    "refreshing a HubSpot token needs refresh_token, client_id and client_secret"
-                        .into(),
-                provider: None,
-            });
-        };
-        let token =
-            client::refresh_token(cx, refresh.expose_secret(), id, secret.expose_secret()).await?;
-        let mut out = c.clone();
-        out.access_token = Some(SecretString::from(token.access_token));
-        if let Some(r) = token.refresh_token {
-            out.refresh_token = Some(SecretString::from(r));
-        }
-        out.expires_at = token.expires_in.map(|s| {
-            Utc::now() + ChronoDuration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000))
-        });
-        Ok(out)
+        Ok(cx)
     }
 }
 
@@ -207,33 +195,33 @@ impl Connector for HubSpot {
     async fn create(&self, cx: &Context, record: Record) -> Result<Record> {
         INFO.check(record.resource(), Operation::Create)?;
         let w = record_to_wire(&record, true)?;
-        let cx = self.prepare(cx).await?;
-        self.create_record(&cx, &record, w).await
+        let cx = self.prepare(cx)?;
+        self.create_record(cx, &record, w).await
     }
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
         INFO.check(resource, Operation::Get)?;
-        let cx = self.prepare(cx).await?;
-        self.read(&cx, resource, id).await
+        let cx = self.prepare(cx)?;
+        self.read(cx, resource, id).await
     }
 
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
-        let cx = self.prepare(cx).await?;
-        self.list_records(&cx, resource, q).await
+        let cx = self.prepare(cx)?;
+        self.list_records(cx, resource, q).await
     }
 
     async fn update(&self, cx: &Context, id: &str, patch: Record) -> Result<Record> {
         INFO.check(patch.resource(), Operation::Update)?;
         let w = record_to_wire(&patch, false)?;
-        let cx = self.prepare(cx).await?;
-        self.update_record(&cx, id, &patch, w).await
+        let cx = self.prepare(cx)?;
+        self.update_record(cx, id, &patch, w).await
     }
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
         INFO.check(resource, Operation::Delete)?;
-        let cx = self.prepare(cx).await?;
-        client::archive_object(&cx, object_of(resource), id).await
+        let cx = self.prepare(cx)?;
+        client::archive_object(cx, object_of(resource), id).await
     }
 
     async fn custom_field_definitions(
@@ -241,17 +229,12 @@ impl Connector for HubSpot {
         cx: &Context,
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
-        let cx = self.prepare(cx).await?;
-        let list = client::list_properties(&cx, object_of(resource)).await?;
+        let cx = self.prepare(cx)?;
+        let list = client::list_properties(cx, object_of(resource)).await?;
         Ok(crate::mapping::definitions::definitions_from_wire(
             resource,
             &list.results,
         ))
-    }
-
-    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
-        config::check_base_url(&cx.base_url, cx.sandbox)?;
-        self.refresh(cx).await
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

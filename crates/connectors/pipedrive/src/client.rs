@@ -1,8 +1,6 @@
 //! HTTP only: Pipedrive request builders, sent through core's shared helper (`Context::send`),
 //! answers parsed into [`crate::wire`] types or record JSON. Never builds unified types.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use unicrm_core::http::{Auth, ProviderRequest, ProviderResponse};
@@ -10,7 +8,7 @@ use unicrm_core::{Context, Error, Result};
 
 use crate::config::{API_TOKEN_HEADER, ID, V1, V2};
 use crate::error::{parse_error, success_false};
-use crate::wire::{Envelope, Field, SearchResult, TokenResponse, User};
+use crate::wire::{Envelope, Field, SearchResult, User};
 
 /// An API v2 object collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,42 +280,6 @@ pub async fn get_user(cx: &Context, id: &str) -> Result<User> {
     let url = v1(cx, &format!("/users/{}", segment(id)));
     let env: Envelope<User> = send_json(cx, ProviderRequest::get(ID, url)).await?;
     Ok(env.data)
-}
-
-/// `POST {token_url}` with `grant_type=refresh_token` (form-encoded), client credentials as
-/// `Authorization: Basic base64(client_id:client_secret)` ("basic_authentication" of the spec).
-pub async fn refresh_token(
-    cx: &Context,
-    token_url: &str,
-    refresh_token: &str,
-    client_id: &str,
-    client_secret: &str,
-) -> Result<TokenResponse> {
-    let basic = STANDARD.encode(format!("{client_id}:{client_secret}"));
-    let req = ProviderRequest::new(ID, http::Method::POST, token_url)
-        .auth(Auth::None)
-        .header("authorization", format!("Basic {basic}"))
-        .form(vec![
-            ("grant_type".into(), "refresh_token".into()),
-            ("refresh_token".into(), refresh_token.into()),
-        ]);
-    let resp = cx.send(req).await?;
-    if resp.is_success() {
-        return resp.json();
-    }
-    // "Invalid grant: refresh_token is invalid" (400) and friends: the account must re-link.
-    let err = parse_error(resp.status, &resp.headers, &resp.body);
-    if matches!(resp.status, 400 | 401) {
-        let provider = err.provider_details().cloned().map(Box::new);
-        let said = provider
-            .as_ref()
-            .map_or_else(String::new, |p| p.message.clone());
-        return Err(Error::Unauthorized {
-            message: format!("refreshing the Pipedrive access token failed: {said}"),
-            provider,
-        });
-    }
-    Err(err)
 }
 
 #[cfg(test)]

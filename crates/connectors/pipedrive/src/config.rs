@@ -40,9 +40,6 @@ pub const MEETING_TYPE: &str = "meeting";
 /// other types (the activities API has no `type` filter), before answering a short page.
 pub const MEETING_SCAN_PAGES: usize = 10;
 
-/// Refresh an OAuth access token this long before it expires.
-pub const REFRESH_MARGIN_SECS: i64 = 60;
-
 /// Refuses a base URL outside Pipedrive's API hosts unless the account is a sandbox account, so a
 /// linked account's token is only ever sent to Pipedrive (or to the emulator in test mode).
 /// Company domains (`https://{company}.pipedrive.com`, OAuth's `api_domain`) are Pipedrive hosts.

@@ -6,12 +6,11 @@
 use std::borrow::Cow;
 
 use async_trait::async_trait;
-use chrono::{Duration as ChronoDuration, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
-    Error, ListQuery, Operation, Page, Record, Resource, Result,
+    ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client::{self, PdObject};
@@ -120,7 +119,21 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 )
 // `api.pipedrive.com`, company domains `{company}.pipedrive.com`, `oauth.pipedrive.com`.
 .with_api_domains(&["pipedrive.com"])
-.with_page_limits(config::DEFAULT_PAGE_SIZE, config::PAGE_MAX);
+.with_page_limits(config::DEFAULT_PAGE_SIZE, config::PAGE_MAX)
+// Pipedrive's `oauth2` security scheme: authorize `https://oauth.pipedrive.com/oauth/authorize`,
+// token and refresh `https://oauth.pipedrive.com/oauth/token` with the client as
+// `Authorization: Basic base64(client_id:client_secret)` (API v2 spec; provider notes §3.1). The
+// `token_url` setting may name another token URL on a Pipedrive host. No default scopes: a
+// Pipedrive app's scopes are chosen in its Marketplace registration, not in the authorization
+// request.
+.with_oauth(OAuthEndpoints::new(
+    "https://oauth.pipedrive.com/oauth/authorize",
+    TokenUrl::Absolute {
+        url: config::OAUTH_TOKEN_URL,
+        setting: Some("token_url"),
+    },
+    ClientAuth::Basic,
+));
 
 /// The Pipedrive connector: API v2 persons, organizations, deals and activities, API v1 leads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,9 +141,10 @@ pub(crate) static INFO: ConnectorInfo = ConnectorInfo::new(
 pub struct Pipedrive;
 
 impl Pipedrive {
-    /// Checks the base URL, uses the account's company domain when known, and refreshes an
-    /// expired OAuth token (when the credentials allow).
-    async fn prepare<'a>(&self, cx: &'a Context) -> Result<Cow<'a, Context>> {
+    /// Checks the base URL and uses the account's company domain when known. An expired OAuth
+    /// token is the caller's to refresh before the call (`Connector::refresh_credentials`): a
+    /// refresh inside the call would lose the rotated refresh token.
+    fn prepare<'a>(&self, cx: &'a Context) -> Result<Cow<'a, Context>> {
         let mut cx = Cow::Borrowed(cx);
         if !cx.sandbox {
             if let Some(domain) = cx.credentials.instance_url.clone() {
@@ -140,18 +154,6 @@ impl Pipedrive {
             }
         }
         config::check_base_url(&cx.base_url, cx.sandbox)?;
-        let c = &cx.credentials;
-        let due = c.expires_at.is_some_and(|t| {
-            t <= Utc::now() + ChronoDuration::seconds(config::REFRESH_MARGIN_SECS)
-        });
-        let can_refresh =
-            c.refresh_token.is_some() && c.client_id.is_some() && c.client_secret.is_some();
-        if due && can_refresh {
-            let fresh = self.refresh_credentials(&cx).await?;
-            let mut owned = cx.into_owned();
-            owned.credentials = fresh;
-            return Ok(Cow::Owned(owned));
-        }
         Ok(cx)
     }
 }
@@ -167,7 +169,7 @@ impl Connector for Pipedrive {
         async {
             INFO.check(resource, Operation::Create)?;
             check_write(&record, true)?;
-            let cx = self.prepare(cx).await?;
+            let cx = self.prepare(cx)?;
             self.create_record(&cx, record).await
         }
         .await
@@ -176,13 +178,13 @@ impl Connector for Pipedrive {
 
     async fn get(&self, cx: &Context, resource: Resource, id: &str) -> Result<Record> {
         INFO.check(resource, Operation::Get)?;
-        let cx = self.prepare(cx).await?;
+        let cx = self.prepare(cx)?;
         self.read(&cx, resource, id).await
     }
 
     async fn list(&self, cx: &Context, resource: Resource, q: &ListQuery) -> Result<Page<Record>> {
         INFO.check(resource, Operation::List)?;
-        let cx = self.prepare(cx).await?;
+        let cx = self.prepare(cx)?;
         self.list_records(&cx, resource, q).await
     }
 
@@ -191,7 +193,7 @@ impl Connector for Pipedrive {
         async {
             INFO.check(resource, Operation::Update)?;
             check_write(&patch, false)?;
-            let cx = self.prepare(cx).await?;
+            let cx = self.prepare(cx)?;
             self.update_record(&cx, id, patch).await
         }
         .await
@@ -200,7 +202,7 @@ impl Connector for Pipedrive {
 
     async fn delete(&self, cx: &Context, resource: Resource, id: &str) -> Result<()> {
         INFO.check(resource, Operation::Delete)?;
-        let cx = self.prepare(cx).await?;
+        let cx = self.prepare(cx)?;
         self.delete_record(&cx, resource, id).await
     }
 
@@ -209,50 +211,30 @@ impl Connector for Pipedrive {
         cx: &Context,
         resource: Resource,
     ) -> Result<Vec<CustomFieldDefinition>> {
-        let cx = self.prepare(cx).await?;
+        let cx = self.prepare(cx)?;
         // "a lead can contain most of the fields a deal can": lead custom fields are deal fields.
         let obj = object_of(resource).unwrap_or(PdObject::Deals);
         let fields = client::fields(&cx, obj).await?;
         Ok(crate::mapping::definitions::definitions_from_wire(&fields))
     }
 
-    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
-        let c = &cx.credentials;
-        let (Some(refresh), Some(id), Some(secret)) =
-            (&c.refresh_token, &c.client_id, &c.client_secret)
-        else {
-            return Err(Error::Unauthorized {
-                message: "Pipedrive credentials cannot be refreshed without refresh_token, client_id and client_secret; re-link the account".into(),
-                provider: None,
-            });
-        };
-        let token_url = match cx.setting("token_url") {
-            // The emulator serves the token endpoint under the base URL; a sandbox account's
-            // settings never choose another host.
-            _ if cx.sandbox => cx.url("/oauth/token"),
-            Some(u) => config::check_token_url(u)?,
-            None => config::OAUTH_TOKEN_URL.to_owned(),
-        };
-        let token = client::refresh_token(
-            cx,
-            &token_url,
-            refresh.expose_secret(),
-            id,
-            secret.expose_secret(),
-        )
-        .await?;
-        let mut fresh = c.clone();
-        fresh.access_token = Some(SecretString::from(token.access_token));
-        if let Some(r) = token.refresh_token {
-            fresh.refresh_token = Some(SecretString::from(r));
+    /// A token answer's `api_domain` (the company domain, `https://{company}.pipedrive.com`)
+    /// becomes the account's `instance_url`, checked like any Pipedrive host.
+    fn oauth_token_extras(
+        &self,
+        cx: &Context,
+        extras: &serde_json::Map<String, Value>,
+        fresh: &mut Credentials,
+    ) -> Result<()> {
+        if let Some(domain) = extras
+            .get("api_domain")
+            .and_then(Value::as_str)
+            .filter(|d| !d.is_empty())
+        {
+            config::check_base_url(domain, cx.sandbox)?;
+            fresh.instance_url = Some(domain.trim_end_matches('/').to_owned());
         }
-        fresh.expires_at = token
-            .expires_in
-            .map(|s| Utc::now() + ChronoDuration::seconds(s));
-        if let Some(domain) = token.api_domain.filter(|d| !d.is_empty()) {
-            fresh.instance_url = Some(domain);
-        }
-        Ok(fresh)
+        Ok(())
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

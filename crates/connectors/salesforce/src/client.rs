@@ -2,27 +2,18 @@
 //! Never builds unified types.
 //!
 //! Every REST call goes to `{instance_url}/services/data/{api_version}/…` with
-//! `Authorization: Bearer`. [`Client::refresh`] renews the session through
-//! `POST {login}/services/oauth2/token` (`grant_type=refresh_token`) and switches to the answer's
-//! `instance_url` (checked like any instance URL); `Connector::refresh_credentials` uses it. With
-//! the `refresh_in_call` setting, a call answered `401 INVALID_SESSION_ID` (or made with a token
-//! known to be expired) refreshes once and is repeated.
+//! `Authorization: Bearer`. Sessions are renewed by the caller, never inside a call: core's one
+//! grant (`unicrm_core::raw::oauth`) at `POST {login}/services/oauth2/token`, whose answer's
+//! `instance_url` the connector's hook checks and keeps.
 
-use std::sync::Mutex;
-
-use chrono::Utc;
 use http::Method;
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
-use unicrm_core::http::{Auth, ProviderRequest, ProviderResponse};
+use unicrm_core::http::{ProviderRequest, ProviderResponse};
 use unicrm_core::{Context, Error, ProviderDetails, Result};
 
-use crate::config::{check_salesforce_url, Settings, ID};
+use crate::config::{Settings, ID};
 use crate::error::parse_error;
-use crate::wire::{
-    DescribeSObjectResult, LimitInfo, OAuthError, QueryResult, SObjectType, SaveResult,
-    TokenResponse,
-};
+use crate::wire::{DescribeSObjectResult, LimitInfo, QueryResult, SObjectType, SaveResult};
 
 /// Salesforce's short-lived throttling answer: `403 REQUEST_LIMIT_EXCEEDED` for a concurrency
 /// limit ("ConcurrentPerOrgLongTxn Limit exceeded."), which frees up within seconds, so the core
@@ -51,9 +42,8 @@ enum Target {
 
 /// A Salesforce REST client for one call of the connector.
 pub struct Client {
-    cx: Mutex<Context>,
-    settings: Mutex<Settings>,
-    refreshed: Mutex<bool>,
+    cx: Context,
+    settings: Settings,
 }
 
 impl Client {
@@ -61,42 +51,27 @@ impl Client {
     pub fn new(cx: &Context) -> Result<Client> {
         let settings = Settings::from_context(cx)?;
         Ok(Client {
-            cx: Mutex::new(cx.clone()),
-            settings: Mutex::new(settings),
-            refreshed: Mutex::new(false),
+            cx: cx.clone(),
+            settings,
         })
-    }
-
-    fn context(&self) -> Result<Context> {
-        self.cx
-            .lock()
-            .map(|c| c.clone())
-            .map_err(|_| Error::Internal("salesforce client lock poisoned".into()))
     }
 
     /// The settings in effect (instance URL included).
     pub fn settings(&self) -> Result<Settings> {
-        self.settings
-            .lock()
-            .map(|s| s.clone())
-            .map_err(|_| Error::Internal("salesforce client lock poisoned".into()))
+        Ok(self.settings.clone())
     }
 
-    fn url(&self, target: &Target) -> Result<String> {
-        let settings = self.settings()?;
-        Ok(match target {
-            Target::Data(path) => format!("{}{path}", settings.data_url),
-            Target::Instance(path) => format!("{}{path}", settings.instance_url),
-        })
+    fn url(&self, target: &Target) -> String {
+        match target {
+            Target::Data(path) => format!("{}{path}", self.settings.data_url),
+            Target::Instance(path) => format!("{}{path}", self.settings.instance_url),
+        }
     }
 
-    fn can_refresh(&self, cx: &Context) -> bool {
-        self.settings().is_ok_and(|s| s.refresh_in_call)
-            && cx.credentials.refresh_token.is_some()
-            && cx.credentials.client_id.is_some()
-    }
-
-    /// Sends a call; on an expired session refreshes once and repeats it.
+    /// Sends a call with the context's session as it is. An expired session (`401
+    /// INVALID_SESSION_ID`) is the caller's to refresh (`Connector::refresh_credentials`) and
+    /// store before calling again: Salesforce's refresh token rotation invalidates the old
+    /// refresh token, so a refresh inside the call would break the stored account.
     async fn call(
         &self,
         method: Method,
@@ -104,27 +79,7 @@ impl Client {
         query: &[(&str, String)],
         body: Option<Value>,
     ) -> Result<ProviderResponse> {
-        let cx = self.context()?;
-        let expired = cx
-            .credentials
-            .expires_at
-            .is_some_and(|at| at <= Utc::now() + chrono::Duration::seconds(30));
-        if expired && self.can_refresh(&cx) && !self.already_refreshed() {
-            self.refresh().await?;
-        }
-        let response = self
-            .send_once(&method, &target, query, body.clone())
-            .await?;
-        if response.status == 401 && !self.already_refreshed() && self.can_refresh(&self.context()?)
-        {
-            self.refresh().await?;
-            return self.send_once(&method, &target, query, body).await;
-        }
-        Ok(response)
-    }
-
-    fn already_refreshed(&self) -> bool {
-        self.refreshed.lock().map(|r| *r).unwrap_or(true)
+        self.send_once(&method, &target, query, body).await
     }
 
     async fn send_once(
@@ -134,8 +89,7 @@ impl Client {
         query: &[(&str, String)],
         body: Option<Value>,
     ) -> Result<ProviderResponse> {
-        let cx = self.context()?;
-        let mut req = ProviderRequest::new(ID, method.clone(), self.url(target)?)
+        let mut req = ProviderRequest::new(ID, method.clone(), self.url(target))
             .throttled_when(is_request_limit);
         for (k, v) in query {
             req = req.query(*k, v.clone());
@@ -143,7 +97,7 @@ impl Client {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let response = cx.send(req).await?;
+        let response = self.cx.send(req).await?;
         if let Some(info) = response
             .header(LimitInfo::HEADER)
             .and_then(LimitInfo::parse)
@@ -177,91 +131,6 @@ impl Client {
                 &response.body,
             ))
         }
-    }
-
-    /// `POST {login}/services/oauth2/token` with `grant_type=refresh_token`; adopts the new
-    /// access token and `instance_url`. Answers the token response.
-    pub async fn refresh(&self) -> Result<TokenResponse> {
-        if let Ok(mut r) = self.refreshed.lock() {
-            *r = true;
-        }
-        let cx = self.context()?;
-        let settings = self.settings()?;
-        let creds = &cx.credentials;
-        let (Some(refresh_token), Some(client_id)) = (&creds.refresh_token, &creds.client_id)
-        else {
-            return Err(Error::Unauthorized {
-                message: "the access token expired and the account has no refresh token and \
-                          client id to renew it"
-                    .into(),
-                provider: None,
-            });
-        };
-        let mut form = vec![
-            ("grant_type".to_owned(), "refresh_token".to_owned()),
-            (
-                "refresh_token".to_owned(),
-                refresh_token.expose_secret().to_owned(),
-            ),
-            ("client_id".to_owned(), client_id.clone()),
-        ];
-        if let Some(secret) = &creds.client_secret {
-            form.push((
-                "client_secret".to_owned(),
-                secret.expose_secret().to_owned(),
-            ));
-        }
-        let req = ProviderRequest::new(
-            ID,
-            Method::POST,
-            format!("{}/services/oauth2/token", settings.login_url),
-        )
-        .header("Accept", "application/json")
-        .auth(Auth::None)
-        .form(form);
-        let response = cx.send(req).await?;
-        if !response.is_success() {
-            let oauth: Option<OAuthError> = serde_json::from_slice(&response.body).ok();
-            let message = oauth
-                .as_ref()
-                .map(|e| match &e.error_description {
-                    Some(d) => format!("{}: {d}", e.error),
-                    None => e.error.clone(),
-                })
-                .unwrap_or_else(|| format!("token refresh answered HTTP {}", response.status));
-            let mut details = ProviderDetails::new(ID, response.status, message.clone())
-                .body(Some(response.body_value()));
-            if let Some(e) = oauth {
-                details = details.code(e.error);
-            }
-            return Err(Error::Unauthorized {
-                message,
-                provider: Some(Box::new(details)),
-            });
-        }
-        let token: TokenResponse = response.json()?;
-        let instance = if cx.sandbox {
-            token.instance_url.trim_end_matches('/').to_owned()
-        } else {
-            check_salesforce_url("instance_url", &token.instance_url)?
-        };
-        if let (Ok(mut cx), Ok(mut settings)) = (self.cx.lock(), self.settings.lock()) {
-            cx.credentials.access_token = Some(SecretString::from(token.access_token.clone()));
-            if let Some(rotated) = &token.refresh_token {
-                cx.credentials.refresh_token = Some(SecretString::from(rotated.clone()));
-            }
-            cx.credentials.expires_at = None;
-            cx.credentials.instance_url = Some(instance.clone());
-            settings.data_url = format!("{instance}/services/data/{}", settings.api_version);
-            settings.instance_url = instance;
-        }
-        Ok(token)
-    }
-
-    /// The credentials in effect (after a refresh: the new access token, rotated refresh token
-    /// and `instance_url`).
-    pub fn credentials(&self) -> Result<unicrm_core::Credentials> {
-        Ok(self.context()?.credentials)
     }
 
     /// `POST /sobjects/{Obj}/` → the `SaveResult`.

@@ -8,12 +8,11 @@
 //! | `api_version` | `v62.0` or `62.0` | [`DEFAULT_API_VERSION`] |
 //! | `company_account` | `link_or_create`, `link_only` | `link_or_create` |
 //! | `login_url` | `https://login.salesforce.com`, `https://test.salesforce.com`, a My Domain | [`DEFAULT_LOGIN_URL`] |
-//! | `refresh_in_call` | `true`, `false` | `false` |
 //!
-//! `refresh_in_call=true` lets a call renew an expired session itself and repeat once. It is off
-//! by default because the renewed credentials cannot be stored from inside a call: with refresh
-//! token rotation (which invalidates the old refresh token) the stored account would break.
-//! Callers that store credentials use `Connector::refresh_credentials` instead.
+//! A call never renews an expired session itself: the renewed credentials cannot be stored from
+//! inside a call, and with refresh token rotation (which invalidates the old refresh token) the
+//! stored account would break. Callers refresh with `Connector::refresh_credentials` (core's one
+//! grant on the `login_url` host) and store what it answers.
 
 use unicrm_core::{Context, Error, Result};
 use url::Url;
@@ -51,8 +50,6 @@ pub struct Settings {
     pub data_url: String,
     /// The instance (scheme + host) calls go to.
     pub instance_url: String,
-    /// Whether a call may renew an expired session itself (see the module docs).
-    pub refresh_in_call: bool,
 }
 
 impl Settings {
@@ -78,18 +75,7 @@ impl Settings {
             let login = cx.setting("login_url").unwrap_or(DEFAULT_LOGIN_URL);
             check_salesforce_url("settings.login_url", login)?
         };
-        let refresh_in_call = match cx.setting("refresh_in_call") {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(Error::invalid(
-                    "settings.refresh_in_call",
-                    format!("`{other}` is not true or false"),
-                ))
-            }
-        };
         Ok(Settings {
-            refresh_in_call,
             data_url: format!("{instance_url}/services/data/{api_version}"),
             api_version,
             company_account,

@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
     Error, ListQuery, Operation, Page, Record, Resource, Result,
 };
 
 use crate::client::Client;
-use crate::config::{CompanyAccount, ID};
+use crate::config::{check_salesforce_url, CompanyAccount, ID};
 use crate::mapping::{self, Write};
 use crate::soql::{self, Condition, KeysetCursor, Literal, Select};
 use crate::wire::{SObject, SObjectType};
@@ -114,7 +115,25 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
 .with_page_limits(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 // 100,000 API requests per rolling 24 h (the org allocation `Sforce-Limit-Info: api-usage=…/100000`):
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
-.with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60));
+.with_rate_limit(100_000, std::time::Duration::from_secs(24 * 60 * 60))
+// Salesforce's OAuth 2.0 web server flow: authorize `{login}/services/oauth2/authorize`, refresh
+// `POST {login}/services/oauth2/token` with `client_id` (and `client_secret` unless the connected
+// app disables "Require Secret for Refresh Token Flow") in the form ("OAuth 2.0 Refresh Token
+// Flow"; provider notes §2.1). The login host is the `login_url` setting (`test.salesforce.com`,
+// a My Domain), else `login.salesforce.com`. Scopes space-separated: `api` for the REST API,
+// `refresh_token` for a refresh token at all.
+.with_oauth(
+    OAuthEndpoints::new(
+        "https://login.salesforce.com/services/oauth2/authorize",
+        TokenUrl::OnSettingHost {
+            setting: "login_url",
+            default: crate::config::DEFAULT_LOGIN_URL,
+            path: "/services/oauth2/token",
+        },
+        ClientAuth::Body,
+    )
+    .with_scopes(&["api", "refresh_token"]),
+);
 
 /// Default and largest page sizes. `FIELDS(CUSTOM)` needs `LIMIT ≤ 200`, and one row more than
 /// the page is asked for to know whether another page follows.
@@ -429,16 +448,26 @@ impl Connector for Salesforce {
         Ok(crate::mapping::definitions::custom_field_definitions_from_describe(&describe))
     }
 
-    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
-        let client = Client::new(cx)?;
-        let token = client.refresh().await?;
-        let mut credentials = client.credentials()?;
-        // Salesforce does not say when the new access token expires (the session timeout).
-        credentials.expires_at = None;
-        if token.refresh_token.is_none() {
-            credentials.refresh_token = cx.credentials.refresh_token.clone();
-        }
-        Ok(credentials)
+    /// A token answer's `instance_url` becomes the account's instance, checked like any
+    /// Salesforce instance URL (a sandbox account's is the emulator's). Salesforce does not say
+    /// when the new session expires (its session timeout), so the expiry stays unknown.
+    fn oauth_token_extras(
+        &self,
+        cx: &Context,
+        extras: &Map<String, Value>,
+        fresh: &mut Credentials,
+    ) -> Result<()> {
+        let Some(instance) = extras.get("instance_url").and_then(Value::as_str) else {
+            return Err(Error::Provider(Box::new(
+                unicrm_core::ProviderDetails::new(ID, 200, "the token answer has no instance_url"),
+            )));
+        };
+        fresh.instance_url = Some(if cx.sandbox {
+            instance.trim_end_matches('/').to_owned()
+        } else {
+            check_salesforce_url("instance_url", instance)?
+        });
+        Ok(())
     }
 
     fn to_provider(&self, record: &Record) -> Result<Value> {

@@ -2,26 +2,21 @@
 //! Never builds unified types.
 //!
 //! Every call goes to `{api_domain}/crm/v8/…` with `Authorization: Zoho-oauthtoken <token>`.
-//! When Zoho answers `401 INVALID_TOKEN` (or the token is known to be expired) and the account
-//! has a refresh token and client id, the client refreshes at the data centre's accounts server
-//! (`POST /oauth/v2/token`, `grant_type=refresh_token`), adopts the answer's `api_domain` (checked
-//! like any API host) and repeats the call once.
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+//! Tokens are refreshed by the caller, never inside a call: core's one grant
+//! (`unicrm_core::raw::oauth`) at the data centre's accounts server (`POST /oauth/v2/token`),
+//! whose answer's `api_domain` the connector's hook checks and keeps.
 
 use chrono::{DateTime, Utc};
 use http::Method;
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use unicrm_core::http::{Auth, ProviderRequest, ProviderResponse};
-use unicrm_core::{Context, Credentials, Error, ProviderDetails, Result};
+use unicrm_core::{Context, Error, ProviderDetails, Result};
 
-use crate::config::{check_api_domain, Settings, ID};
+use crate::config::{Settings, ID};
 use crate::error::{action_error, parse_error};
 use crate::wire::{
-    ActionResponse, FieldMeta, FieldsResponse, Info, Module, RecordsResponse, TokenResponse, User,
-    UsersResponse, ZohoRecord,
+    ActionResponse, FieldMeta, FieldsResponse, Info, Module, RecordsResponse, User, UsersResponse,
+    ZohoRecord,
 };
 
 /// The authorization scheme Zoho wants ("Authorization: Zoho-oauthtoken <access_token>").
@@ -44,9 +39,8 @@ pub struct ListPage {
 
 /// A Zoho CRM client for one call of the connector.
 pub struct Client {
-    cx: Mutex<Context>,
-    settings: Mutex<Settings>,
-    refreshed: AtomicBool,
+    cx: Context,
+    settings: Settings,
 }
 
 impl Client {
@@ -54,37 +48,19 @@ impl Client {
     pub fn new(cx: &Context) -> Result<Client> {
         let settings = Settings::from_context(cx)?;
         Ok(Client {
-            cx: Mutex::new(cx.clone()),
-            settings: Mutex::new(settings),
-            refreshed: AtomicBool::new(false),
+            cx: cx.clone(),
+            settings,
         })
     }
 
-    fn context(&self) -> Result<Context> {
-        self.cx
-            .lock()
-            .map(|c| c.clone())
-            .map_err(|_| Error::Internal("zoho client lock poisoned".into()))
-    }
-
-    /// The settings in effect (the API domain may change on refresh).
+    /// The settings in effect.
     pub fn settings(&self) -> Result<Settings> {
-        self.settings
-            .lock()
-            .map(|s| s.clone())
-            .map_err(|_| Error::Internal("zoho client lock poisoned".into()))
+        Ok(self.settings.clone())
     }
 
-    /// The credentials in effect (refreshed ones after a refresh).
-    pub fn credentials(&self) -> Result<Credentials> {
-        Ok(self.context()?.credentials)
-    }
-
-    fn can_refresh(cx: &Context) -> bool {
-        cx.credentials.refresh_token.is_some() && cx.credentials.client_id.is_some()
-    }
-
-    /// Sends a call under `/crm/v8`; on an expired token refreshes once and repeats it.
+    /// Sends a call under `/crm/v8` with the context's token as it is: an expired token is the
+    /// caller's to refresh first (`Connector::refresh_credentials`), so a rotated token is
+    /// never lost inside a call.
     async fn call(
         &self,
         method: Method,
@@ -93,39 +69,8 @@ impl Client {
         headers: &[(&str, String)],
         body: Option<Value>,
     ) -> Result<ProviderResponse> {
-        let cx = self.context()?;
-        let expired = cx
-            .credentials
-            .expires_at
-            .is_some_and(|at| at <= Utc::now() + chrono::Duration::seconds(30));
-        if expired && Self::can_refresh(&cx) && !self.refreshed.load(Ordering::SeqCst) {
-            self.refresh().await?;
-        }
-        let response = self
-            .send_once(&method, path, query, headers, body.clone())
-            .await?;
-        if response.status == 401
-            && !self.refreshed.load(Ordering::SeqCst)
-            && Self::can_refresh(&self.context()?)
-            && is_invalid_token(&response)
-        {
-            self.refresh().await?;
-            return self.send_once(&method, path, query, headers, body).await;
-        }
-        Ok(response)
-    }
-
-    async fn send_once(
-        &self,
-        method: &Method,
-        path: &str,
-        query: &[(&str, String)],
-        headers: &[(&str, String)],
-        body: Option<Value>,
-    ) -> Result<ProviderResponse> {
-        let cx = self.context()?;
-        let url = self.settings()?.crm_url(path);
-        let mut req = ProviderRequest::new(ID, method.clone(), url).auth(AUTH);
+        let url = self.settings.crm_url(path);
+        let mut req = ProviderRequest::new(ID, method, url).auth(AUTH);
         for (k, v) in query {
             req = req.query(*k, v.clone());
         }
@@ -136,25 +81,7 @@ impl Client {
             req = req.json(body);
         }
         // The retry policy asks `parse_error` whether a 429 is temporary (API credits are not).
-        cx.send(req.errors_with(parse_error)).await
-    }
-
-    /// Refreshes the access token; adopts the new token and API domain. Answers the new
-    /// credentials.
-    pub async fn refresh(&self) -> Result<Credentials> {
-        self.refreshed.store(true, Ordering::SeqCst);
-        let cx = self.context()?;
-        let settings = self.settings()?;
-        let creds = refresh_credentials(&cx, &settings).await?;
-        let api_domain = match &creds.instance_url {
-            Some(d) => d.clone(),
-            None => settings.api_domain.clone(),
-        };
-        if let (Ok(mut cx), Ok(mut settings)) = (self.cx.lock(), self.settings.lock()) {
-            cx.credentials = creds.clone();
-            settings.api_domain = api_domain;
-        }
-        Ok(creds)
+        self.cx.send(req.errors_with(parse_error)).await
     }
 
     fn ok(response: ProviderResponse) -> Result<ProviderResponse> {
@@ -378,14 +305,6 @@ impl Client {
     }
 }
 
-fn is_invalid_token(response: &ProviderResponse) -> bool {
-    let code = serde_json::from_slice::<Value>(&response.body)
-        .ok()
-        .and_then(|v| v.get("code").and_then(Value::as_str).map(str::to_owned));
-    // OAUTH_SCOPE_MISMATCH is a 401 too, but a new token has the same scopes.
-    !matches!(code.as_deref(), Some("OAUTH_SCOPE_MISMATCH"))
-}
-
 /// Escapes a value inside search criteria: Zoho wants `(`, `)` and `,` escaped with `\`.
 pub fn escape_criteria(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -396,72 +315,4 @@ pub fn escape_criteria(value: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// `POST {accounts}/oauth/v2/token` (`grant_type=refresh_token`): the account's new credentials,
-/// keeping what Zoho did not rotate; `instance_url` becomes the answer's `api_domain`.
-pub async fn refresh_credentials(cx: &Context, settings: &Settings) -> Result<Credentials> {
-    let creds = &cx.credentials;
-    let (Some(refresh_token), Some(client_id)) = (&creds.refresh_token, &creds.client_id) else {
-        return Err(Error::Unauthorized {
-            message: "the account has no refresh token and client id to renew its Zoho access \
-                      token; re-link the account"
-                .into(),
-            provider: None,
-        });
-    };
-    let mut form = vec![
-        ("grant_type".to_owned(), "refresh_token".to_owned()),
-        ("client_id".to_owned(), client_id.clone()),
-        (
-            "refresh_token".to_owned(),
-            refresh_token.expose_secret().to_owned(),
-        ),
-    ];
-    if let Some(secret) = &creds.client_secret {
-        form.push((
-            "client_secret".to_owned(),
-            secret.expose_secret().to_owned(),
-        ));
-    }
-    let req = ProviderRequest::new(
-        ID,
-        Method::POST,
-        format!("{}/oauth/v2/token", settings.accounts_url),
-    )
-    .auth(Auth::None)
-    .form(form);
-    let response = cx.send(req).await?;
-    let token: Option<TokenResponse> = serde_json::from_slice(&response.body).ok();
-    let failed = !response.is_success()
-        || token
-            .as_ref()
-            .is_none_or(|t| t.error.is_some() || t.access_token.is_none());
-    if failed {
-        let e = parse_error(response.status, &response.headers, &response.body);
-        return Err(match e {
-            Error::Unauthorized { .. } => e,
-            other => Error::Unauthorized {
-                message: format!("Zoho token refresh failed: {other}"),
-                provider: other.provider_details().cloned().map(Box::new),
-            },
-        });
-    }
-    let token = token.unwrap_or_default();
-    let mut out = creds.clone();
-    out.access_token = token.access_token.map(SecretString::from);
-    if let Some(rotated) = token.refresh_token {
-        out.refresh_token = Some(SecretString::from(rotated));
-    }
-    out.expires_at = token
-        .expires_in
-        .map(|s| Utc::now() + chrono::Duration::seconds(s));
-    if let Some(domain) = token.api_domain {
-        out.instance_url = Some(if cx.sandbox {
-            domain.trim_end_matches('/').to_owned()
-        } else {
-            check_api_domain("api_domain", &domain)?
-        });
-    }
-    Ok(out)
 }

@@ -1,6 +1,7 @@
 //! `impl Connector for Zoho`: thin dispatch between the client (HTTP) and the mapping.
 
 use serde_json::{Map, Value};
+use unicrm_core::raw::oauth::{ClientAuth, OAuthEndpoints, TokenUrl};
 use unicrm_core::{
     AuthKind, Capability, Connector, ConnectorInfo, Context, Credentials, CustomFieldDefinition,
     Error, ListQuery, Operation, Owner, Page, Record, Resource, Result,
@@ -10,7 +11,7 @@ use unicrm_core::raw::cursor::{self, CursorCodec};
 use unicrm_core::raw::owners;
 
 use crate::client::{Client, MAX_FIELDS, MAX_PER_PAGE};
-use crate::config::{CompanyAccount, Settings, DEFAULT_API_DOMAIN, ID};
+use crate::config::{check_api_domain, CompanyAccount, Settings, DEFAULT_API_DOMAIN, ID};
 use crate::mapping::{self, module_of, Write};
 use crate::wire::{Module, ZohoRecord};
 
@@ -136,7 +137,27 @@ pub static INFO: ConnectorInfo = ConnectorInfo::new(
     "zoho.sa",
 ])
 .with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")])
-.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PER_PAGE);
+.with_page_limits(DEFAULT_PAGE_SIZE, MAX_PER_PAGE)
+// Zoho's OAuth ("Get authorization code", "Refresh access token", "Multi DC support"):
+// authorize `{accounts-server}/oauth/v2/auth` (the US server redirects a user of another data
+// centre), `access_type=offline` for a refresh token at all, scopes comma-separated; token
+// `POST {accounts-server}/oauth/v2/token` with `client_id` and `client_secret` as parameters.
+// The accounts server is the account's data centre's (`Connector::oauth_token_host`).
+.with_oauth(
+    OAuthEndpoints::new(
+        "https://accounts.zoho.com/oauth/v2/auth",
+        TokenUrl::OnConnectorHost("/oauth/v2/token"),
+        ClientAuth::Body,
+    )
+    .with_scopes(&[
+        "ZohoCRM.modules.ALL",
+        "ZohoCRM.settings.fields.READ",
+        "ZohoCRM.users.READ",
+    ])
+    .with_scope_separator(",")
+    .with_authorize_params(&[("access_type", "offline"), ("prompt", "consent")]),
+)
+.with_unique_fields(&[(Resource::Contact, "emails"), (Resource::Lead, "emails")]);
 
 /// Page size when the caller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -445,9 +466,28 @@ impl Connector for Zoho {
         Ok(crate::mapping::definitions::custom_field_definitions_from_fields(&fields))
     }
 
-    async fn refresh_credentials(&self, cx: &Context) -> Result<Credentials> {
-        let settings = Settings::from_context(cx)?;
-        crate::client::refresh_credentials(cx, &settings).await
+    /// The accounts server of the account's data centre (or its `accounts_url` setting).
+    fn oauth_token_host(&self, cx: &Context) -> Result<String> {
+        Ok(Settings::from_context(cx)?.accounts_url)
+    }
+
+    /// A token answer's `api_domain` becomes the account's `instance_url`, checked like any
+    /// Zoho API host (a sandbox account's is the emulator's, and never chooses a host: the
+    /// emulator is always reached at the base URL).
+    fn oauth_token_extras(
+        &self,
+        cx: &Context,
+        extras: &Map<String, Value>,
+        fresh: &mut Credentials,
+    ) -> Result<()> {
+        if let Some(domain) = extras.get("api_domain").and_then(Value::as_str) {
+            fresh.instance_url = Some(if cx.sandbox {
+                domain.trim_end_matches('/').to_owned()
+            } else {
+                check_api_domain("api_domain", domain)?
+            });
+        }
+        Ok(())
     }
 
     /// The exact create body: `{"data": [record]}`.

@@ -370,11 +370,35 @@ async fn an_expired_oauth_token_is_refreshed_and_a_bad_refresh_token_is_unauthor
         ),
     ])
     .unwrap();
-    let created = hs
-        .create_contact(&good, person("Fresh", "fresh@example.com"))
+    // The connector never refreshes inside a call (the rotated token would be lost): the call
+    // goes out with the token it was given, and no token request is made.
+    let recorder = Recorder::new();
+    let stale = good.clone().with_recorder(recorder.clone());
+    hs.list(&stale, Resource::Contact, &ListQuery::default())
         .await
         .unwrap();
-    // The refreshed token names the same sandbox account as the refresh token.
+    assert!(recorder
+        .calls()
+        .iter()
+        .all(|c| !c.url.contains("/oauth/v1/token")));
+    // The caller refreshes the due token (the one policy of `unicrm_core::raw::oauth`) …
+    let fresh = hs
+        .refresh_if_due(&good)
+        .await
+        .unwrap()
+        .expect("an expired token is due");
+    assert!(fresh.expires_at.is_some_and(|t| t > Utc::now()));
+    let mut refreshed = good.clone();
+    refreshed.credentials = fresh.clone();
+    assert!(
+        hs.refresh_if_due(&refreshed).await.unwrap().is_none(),
+        "a fresh token is not due"
+    );
+    // … and the refreshed token names the same sandbox account as the refresh token.
+    let created = hs
+        .create_contact(&refreshed, person("Fresh", "fresh@example.com"))
+        .await
+        .unwrap();
     let direct = cx(&sb, "oauth-account");
     assert!(hs
         .get(&direct, Resource::Contact, created.id.as_deref().unwrap())

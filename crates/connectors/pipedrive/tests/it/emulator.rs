@@ -358,7 +358,19 @@ async fn oauth_refresh_keeps_the_account() {
         .await
         .expect("refresh");
     assert!(fresh.expires_at.unwrap() > chrono::Utc::now());
-    // An expired token is refreshed before the call.
+    // An expired token is refreshed before the call, by the caller (the connector never
+    // refreshes inside a call): `refresh_if_due` finds it due and answers credentials to store.
+    let pipedrive: std::sync::Arc<dyn unicrm_core::Connector> =
+        std::sync::Arc::new(Pipedrive::default());
+    let due = pipedrive
+        .refresh_if_due(&cx)
+        .await
+        .expect("refresh")
+        .expect("an expired token is due");
+    assert!(due.expires_at.unwrap() > chrono::Utc::now());
+    let mut cx = cx;
+    cx.credentials = due;
+    assert!(pipedrive.refresh_if_due(&cx).await.unwrap().is_none());
     let page = Pipedrive::default()
         .list(&cx, Resource::Account, &ListQuery::default())
         .await

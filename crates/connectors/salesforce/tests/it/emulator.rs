@@ -5,7 +5,7 @@
 
 use connector_salesforce::sandbox::Org;
 use connector_salesforce::Salesforce;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use unicrm_core::dialect::{self, Dialect};
 use unicrm_core::{
@@ -204,13 +204,14 @@ async fn short_batches_are_completed_through_next_records_url() {
 }
 
 #[tokio::test]
-async fn an_expired_session_is_refreshed_once_and_the_call_repeated() {
+async fn an_expired_session_is_refused_and_the_caller_refreshes_it() {
     let sandbox = sandbox().await;
     let mut cx = cx(&sandbox, "expired-session");
     cx.credentials.access_token = Some(SecretString::from("expired-session".to_owned()));
     cx.credentials.refresh_token = Some(SecretString::from("refreshed-account".to_owned()));
     cx.credentials.client_id = Some("3MVG9-sandbox".into());
-    // Without `refresh_in_call` the caller refreshes (and stores) credentials itself.
+    // The connector never refreshes inside a call (a rotated refresh token would be lost): the
+    // expired session is the caller's `Unauthorized`, and no token request is made.
     let recorder = Recorder::new();
     let plain = cx.clone().with_recorder(recorder.clone());
     let account = Record::Account(unicrm_core::Account {
@@ -225,12 +226,22 @@ async fn an_expired_session_is_refreshed_once_and_the_call_repeated() {
         .calls()
         .iter()
         .all(|c| !c.url.ends_with("/services/oauth2/token")));
-    let mut cx = cx.with_setting("refresh_in_call", "true");
-    cx.credentials.access_token = Some(SecretString::from("expired-session".to_owned()));
-    cx.credentials.refresh_token = Some(SecretString::from("refreshed-account".to_owned()));
-    cx.credentials.client_id = Some("3MVG9-sandbox".into());
+    // The caller refreshes through the one grant and calls again with what it answered.
     let recorder = Recorder::new();
-    let cx = cx.with_recorder(recorder.clone());
+    let mut cx = cx.with_recorder(recorder.clone());
+    let fresh = Salesforce.refresh_credentials(&cx).await.expect("refresh");
+    assert!(fresh.access_token.is_some());
+    assert_eq!(
+        fresh.instance_url.as_deref(),
+        Some(sandbox.base_url("salesforce").as_str())
+    );
+    assert_eq!(
+        fresh.refresh_token.as_ref().map(|s| s.expose_secret()),
+        Some("refreshed-account"),
+        "no rotated token in the answer: the old one is kept"
+    );
+    assert_eq!(fresh.expires_at, None, "Salesforce does not say");
+    cx.credentials = fresh;
     let record = Record::Account(unicrm_core::Account {
         name: Some("After refresh".into()),
         ..Default::default()
@@ -250,12 +261,6 @@ async fn an_expired_session_is_refreshed_once_and_the_call_repeated() {
                 .as_ref()
                 .is_none_or(|b| !b.to_string().contains("refreshed-account"))),
         "the refresh token is never recorded"
-    );
-    let fresh = Salesforce.refresh_credentials(&cx).await.expect("refresh");
-    assert!(fresh.access_token.is_some());
-    assert_eq!(
-        fresh.instance_url.as_deref(),
-        Some(sandbox.base_url("salesforce").as_str())
     );
     let mut bad = cx.clone();
     bad.credentials.refresh_token = Some(SecretString::from("revoked-token".to_owned()));

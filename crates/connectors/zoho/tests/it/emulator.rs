@@ -533,7 +533,7 @@ async fn the_emulator_wants_the_zoho_scheme_and_zoho_bodies() {
 }
 
 #[tokio::test]
-async fn an_expired_token_is_refreshed_once_and_the_call_repeated() {
+async fn an_expired_token_is_refused_and_the_caller_refreshes_it() {
     let sb = sandbox().await;
     let base = sb.base_url("zoho");
     let mut cx = cx(&sb, "expired-token");
@@ -541,7 +541,17 @@ async fn an_expired_token_is_refreshed_once_and_the_call_repeated() {
     cx.credentials.client_id = Some("1000.CLIENT".into());
     cx.credentials.client_secret = Some(SecretString::from("client-secret-value".to_owned()));
     let recorder = Recorder::new();
-    let cx = cx.with_recorder(recorder.clone());
+    let mut cx = cx.with_recorder(recorder.clone());
+    // The connector never refreshes inside a call (a rotated token would be lost): Zoho's
+    // `401 INVALID_TOKEN` is the caller's `Unauthorized`, and no token request is made.
+    let err = zoho()
+        .create_contact(&cx, person("Refreshed", "r@example.com"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    assert_eq!(recorder.calls().len(), 1);
+    // The caller refreshes through the one grant, keeps the answer, and calls again.
+    cx.credentials = zoho().refresh_credentials(&cx).await.unwrap();
     let created = zoho()
         .create_contact(&cx, person("Refreshed", "r@example.com"))
         .await
@@ -558,6 +568,8 @@ async fn an_expired_token_is_refreshed_once_and_the_call_repeated() {
     assert!(urls[0].ends_with("/crm/v8/Contacts"), "{urls:?}");
     assert_eq!(calls[0].status, 401);
     assert!(urls[1].ends_with("/oauth/v2/token"), "{urls:?}");
+    assert!(urls[2].ends_with("/crm/v8/Contacts"), "{urls:?}");
+    assert_eq!(calls[2].status, 201);
     let text = serde_json::to_string(
         &calls
             .iter()

@@ -1,147 +1,31 @@
 //! The gateway's shared state: store, HTTP client, sandbox location, and the in-memory caches of
 //! key → project and linked accounts (so a request needs no store round trip once warm).
+//!
+//! By concern: [`Config`], the [`Gateway`] and its requests' accounts and contexts here;
+//! credential pairs ↔ core credentials in `credentials`; the caches in `cache`; OAuth refresh
+//! (locks, leases, storing) in `refresh`; rate budgets in `budget`.
+
+mod budget;
+mod cache;
+mod credentials;
+mod refresh;
+
+pub use cache::CacheSizes;
+use cache::Caches;
+pub use credentials::{join_credentials, sandbox_account, split_credentials, AccountEntry};
+use refresh::RefreshLocks;
 
 use crate::crypto::{self, Environment};
 use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::listen::ListenerLimits;
-use crate::store::{
-    CredentialPairs, KeyAuth, LinkedAccount, NewAccount, Project, Store, StoreError,
-};
-use quick_cache::sync::Cache;
-use std::collections::{BTreeMap, HashMap};
+use crate::store::{LinkedAccount, NewAccount, Project, Store, StoreError};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unicrm_core::dialect::Dialect;
-use unicrm_core::limit::{RateLimiter, RetryPolicy};
-use unicrm_core::{Connector, Context, Credentials, Error, OwnerCache, Recorder};
-
-/// A linked account ready for calls: decrypted, split into connector credentials and settings.
-#[derive(Debug)]
-pub struct AccountEntry {
-    /// The account.
-    pub account: LinkedAccount,
-    /// Connector credentials.
-    pub credentials: Credentials,
-    /// Connector settings (`setting.<name>=…` credential pairs).
-    pub settings: BTreeMap<String, String>,
-    /// Base URL override (`base_url=…`), live accounts only.
-    pub base_url: Option<String>,
-    /// Owner lookups of this account, kept across requests.
-    pub owners: OwnerCache,
-}
-
-/// Core credentials back as pairs (for storing refreshed credentials), keeping the
-/// gateway's own `base_url` / `setting.*` pairs of `previous`.
-pub fn join_credentials(c: &Credentials, previous: &CredentialPairs) -> CredentialPairs {
-    use secrecy::ExposeSecret;
-    let mut out: BTreeMap<String, String> = previous
-        .0
-        .iter()
-        .filter(|(k, _)| k.starts_with("setting.") || k.as_str() == "base_url")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            out.insert(k.to_owned(), v);
-        }
-    };
-    put(
-        "access_token",
-        c.access_token
-            .as_ref()
-            .map(|s| s.expose_secret().to_owned()),
-    );
-    put(
-        "api_key",
-        c.api_key.as_ref().map(|s| s.expose_secret().to_owned()),
-    );
-    put(
-        "refresh_token",
-        c.refresh_token
-            .as_ref()
-            .map(|s| s.expose_secret().to_owned()),
-    );
-    put("client_id", c.client_id.clone());
-    put(
-        "client_secret",
-        c.client_secret
-            .as_ref()
-            .map(|s| s.expose_secret().to_owned()),
-    );
-    put("instance_url", c.instance_url.clone());
-    put(
-        "expires_at",
-        c.expires_at
-            .map(|t| unicrm_core::model::format_timestamp(&t)),
-    );
-    CredentialPairs(out)
-}
-
-/// Splits credential pairs into core credentials, settings and a base URL; names the bad pair.
-pub fn split_credentials(
-    pairs: &CredentialPairs,
-) -> unicrm_core::Result<(Credentials, BTreeMap<String, String>, Option<String>)> {
-    let mut settings = BTreeMap::new();
-    let mut base_url = None;
-    let mut rest = Vec::new();
-    for (k, v) in &pairs.0 {
-        if let Some(name) = k.strip_prefix("setting.") {
-            settings.insert(name.to_owned(), v.clone());
-        } else if k == "base_url" {
-            url::Url::parse(v)
-                .map_err(|e| Error::invalid("credentials.base_url", format!("not a URL: {e}")))?;
-            base_url = Some(v.trim_end_matches('/').to_owned());
-        } else {
-            rest.push((k.as_str(), v.as_str()));
-        }
-    }
-    Ok((Credentials::from_pairs(rest)?, settings, base_url))
-}
-
-/// (project, environment, provider, end user).
-type UserKey = (String, Environment, String, String);
-
-/// The in-memory caches, each bounded by [`Limits::cache_entries`] (quick_cache's S3-FIFO
-/// eviction: entries used once go first, hot ones stay).
-struct Caches {
-    keys: Cache<String, (KeyAuth, Instant)>,
-    accounts: Cache<String, (Arc<AccountEntry>, Instant)>,
-    by_user: Cache<UserKey, (String, Instant)>,
-    owners: Cache<String, OwnerCache>,
-    limiters: Cache<String, RateLimiter>,
-}
-
-impl Caches {
-    fn new(limits: &Limits) -> Self {
-        let n = limits.cache_entries.max(1);
-        Caches {
-            keys: Cache::new(n),
-            accounts: Cache::new(n),
-            by_user: Cache::new(n),
-            owners: Cache::new(n),
-            limiters: Cache::new(n),
-        }
-    }
-}
-
-/// Entries in the gateway's in-memory caches (see [`Gateway::cache_sizes`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CacheSizes {
-    /// API key → project.
-    pub keys: usize,
-    /// Linked accounts by id.
-    pub accounts: usize,
-    /// (project, environment, provider, end user) → account id.
-    pub by_user: usize,
-    /// Owner caches of accounts.
-    pub owners: usize,
-    /// Rate limiters of accounts.
-    pub limiters: usize,
-    /// Per-account refresh locks (only while a refresh is under way).
-    pub refresh_locks: usize,
-}
+use unicrm_core::limit::RetryPolicy;
+use unicrm_core::{Connector, Context, Error, Recorder};
 
 /// Gateway configuration.
 #[derive(Debug, Clone)]
@@ -459,86 +343,6 @@ impl Gateway {
         }
     }
 
-    /// Forgets the cached entries of API key `id` (after a revoke or rotation through this
-    /// process).
-    pub fn invalidate_key(&self, id: &str) {
-        self.inner
-            .caches
-            .keys
-            .retain(|_, (auth, _)| auth.key_id != id);
-    }
-
-    fn entry_for(&self, account: LinkedAccount) -> unicrm_core::Result<Arc<AccountEntry>> {
-        let (credentials, settings, base_url) = split_credentials(&account.credentials)?;
-        let owners = match self.inner.caches.owners.get(&account.id) {
-            Some(o) => o,
-            None => {
-                let o = OwnerCache::bounded(self.inner.config.limits.owner_cache_entries);
-                self.inner
-                    .caches
-                    .owners
-                    .insert(account.id.clone(), o.clone());
-                o
-            }
-        };
-        Ok(Arc::new(AccountEntry {
-            account,
-            credentials,
-            settings,
-            base_url,
-            owners,
-        }))
-    }
-
-    fn cache_account(&self, entry: &Arc<AccountEntry>) {
-        let a = &entry.account;
-        self.inner
-            .caches
-            .accounts
-            .insert(a.id.clone(), (entry.clone(), Instant::now()));
-        self.inner
-            .caches
-            .by_user
-            .insert(user_key(a), (a.id.clone(), Instant::now()));
-    }
-
-    /// Forgets a cached account (after a change or delete).
-    pub fn invalidate_account(&self, id: &str) {
-        let caches = &self.inner.caches;
-        if let Some((_, (entry, _))) = caches.accounts.remove(id) {
-            // A by-user entry whose account is no longer cached is never trusted on its own
-            // (`account_for_user` reads the account through `cached`), so only this one needs
-            // to go.
-            caches
-                .by_user
-                .remove_if(&user_key(&entry.account), |(acc, _)| acc == id);
-        }
-        caches.owners.remove(id);
-    }
-
-    fn cached(&self, id: &str) -> Option<Arc<AccountEntry>> {
-        let (e, at) = self.inner.caches.accounts.get(id)?;
-        (at.elapsed() < self.inner.config.cache_ttl).then_some(e)
-    }
-
-    /// How many entries each in-memory cache holds now (for monitoring and tests).
-    pub fn cache_sizes(&self) -> CacheSizes {
-        let c = &self.inner.caches;
-        CacheSizes {
-            keys: c.keys.len(),
-            accounts: c.accounts.len(),
-            by_user: c.by_user.len(),
-            owners: c.owners.len(),
-            limiters: c.limiters.len(),
-            refresh_locks: self
-                .inner
-                .refresh_locks
-                .lock()
-                .map(|m| m.len())
-                .unwrap_or(0),
-        }
-    }
-
     /// Links `new` unless the project's quota of its environment is used up (a 403 naming the
     /// limit). With `or_get`, an account already linked for the same end user and provider is
     /// answered instead of a conflict. One link at a time in this process, so concurrent first
@@ -765,133 +569,6 @@ impl Gateway {
         Ok(cx)
     }
 
-    /// When the account's OAuth access token is expired or about to (within a minute) and the
-    /// credentials can be refreshed, refreshes them through the connector, stores the new ones
-    /// (a rotated refresh token must not be lost) and answers the context with them. One refresh
-    /// at a time per account: an in-process mutex, then a lease row in the store so this holds
-    /// across gateway processes too. A refused refresh token is a 401 asking to re-link.
-    pub async fn refresh_if_due(
-        &self,
-        target: &Target,
-        cx: Context,
-    ) -> unicrm_core::Result<Context> {
-        let due = |c: &Credentials| {
-            c.refresh_token.is_some()
-                && c.expires_at
-                    .is_some_and(|t| t <= chrono::Utc::now() + chrono::Duration::seconds(60))
-        };
-        if !due(&cx.credentials) {
-            return Ok(cx);
-        }
-        let account = &target.entry.account;
-        let lock = RefreshLock::take(&self.inner.refresh_locks, &account.id)?;
-        let _guard = lock.lock.lock().await;
-        self.refresh_locked(target, cx, due).await
-    }
-
-    async fn refresh_locked(
-        &self,
-        target: &Target,
-        cx: Context,
-        due: impl Fn(&Credentials) -> bool,
-    ) -> unicrm_core::Result<Context> {
-        let account = &target.entry.account;
-        // Across processes: a lease row in the store (held at most a provider timeout plus
-        // slack, so a process dying mid-refresh does not block the account for long).
-        let lease = format!("refresh:{}", account.id);
-        let lease_ttl = self.inner.config.provider_timeout + Duration::from_secs(10);
-        let deadline = Instant::now() + lease_ttl;
-        loop {
-            match self
-                .inner
-                .store
-                .try_lease(&lease, &self.inner.instance, lease_ttl)
-                .await
-            {
-                Ok(true) => break,
-                Ok(false) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(25)).await
-                }
-                Ok(false) => {
-                    return Err(Error::Timeout {
-                        provider: account.provider.clone(),
-                        after: lease_ttl,
-                    })
-                }
-                Err(e) => return Err(Error::Internal(format!("refresh lease: {e}"))),
-            }
-        }
-        let result = self.refresh_leased(target, cx, due).await;
-        if let Err(e) = self
-            .inner
-            .store
-            .release_lease(&lease, &self.inner.instance)
-            .await
-        {
-            tracing::warn!(error = %e, "could not release a refresh lease (it expires on its own)");
-        }
-        result
-    }
-
-    async fn refresh_leased(
-        &self,
-        target: &Target,
-        mut cx: Context,
-        due: impl Fn(&Credentials) -> bool,
-    ) -> unicrm_core::Result<Context> {
-        let account = &target.entry.account;
-        // Another request (or process) may have refreshed meanwhile: use what the store has now.
-        let current = self
-            .inner
-            .store
-            .account(&account.id)
-            .await
-            .map_err(|e| Error::Internal(format!("reading the account: {e}")))?;
-        let previous = match current {
-            Some(current) => {
-                let (creds, _, _) = split_credentials(&current.credentials)?;
-                if !due(&creds) {
-                    self.invalidate_account(&account.id);
-                    cx.credentials = creds;
-                    return Ok(cx);
-                }
-                cx.credentials = creds;
-                current.credentials
-            }
-            None => account.credentials.clone(),
-        };
-        let fresh = match target.connector.refresh_credentials(&cx).await {
-            // A test account's refresh answer may not choose a host (`instance_url`,
-            // `api_domain`): its calls go to the sandbox only.
-            Ok(mut f) if account.environment == Environment::Test => {
-                f.instance_url = None;
-                f
-            }
-            Ok(f) => f,
-            Err(e) if matches!(e.http_status(), 400 | 401 | 403 | 422) => {
-                tracing::warn!(account = %account.id, provider = %account.provider, "the provider refused the refresh token");
-                return Err(Error::Unauthorized {
-                    message: format!(
-                        "{} refused the refresh token of linked account {} (revoked or expired): re-link the account (PATCH /api/v1/accounts/{} with new credentials, or `unicrm accounts link`)",
-                        account.provider, account.id, account.id
-                    ),
-                    provider: None,
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        let pairs = join_credentials(&fresh, &previous);
-        self.inner
-            .store
-            .update_account(&account.project_id, &account.id, Some(pairs), None)
-            .await
-            .map_err(|e| Error::Internal(format!("storing refreshed credentials: {e}")))?;
-        self.invalidate_account(&account.id);
-        tracing::info!(account = %account.id, "refreshed and stored OAuth credentials");
-        cx.credentials = fresh;
-        Ok(cx)
-    }
-
     /// The context of a call on `target`: [`Gateway::context`], the shared rate budget when
     /// configured, then [`Gateway::refresh_if_due`].
     pub async fn call_context(
@@ -902,69 +579,6 @@ impl Gateway {
         let cx = self.context(&target.entry, &*target.connector, recorder)?;
         self.shared_budget(target).await?;
         self.refresh_if_due(target, cx).await
-    }
-
-    /// The quota of `entry`: the connector's for live accounts, the configured one for sandbox
-    /// accounts.
-    pub fn quota(
-        &self,
-        entry: &AccountEntry,
-        connector: &dyn Connector,
-    ) -> Option<(u32, Duration)> {
-        match entry.account.environment {
-            Environment::Live => connector.info().rate_limit,
-            Environment::Test => self.inner.config.sandbox_rate_limit,
-        }
-    }
-
-    /// The token bucket of `entry`'s account (one per linked account, kept across requests),
-    /// when it has a quota.
-    fn limiter(&self, entry: &AccountEntry, connector: &dyn Connector) -> Option<RateLimiter> {
-        let (calls, per) = self.quota(entry, connector)?;
-        let limiters = &self.inner.caches.limiters;
-        limiters
-            .get_or_insert_with(&entry.account.id, || {
-                Ok::<_, std::convert::Infallible>(RateLimiter::new(calls, per))
-            })
-            .ok()
-    }
-
-    /// With [`Config::shared_rate_limit`]: counts this call in the account's window in the
-    /// store, waiting for the next window when it is full; a wait longer than the retry budget
-    /// is answered as a 429 with the time to wait.
-    async fn shared_budget(&self, target: &Target) -> unicrm_core::Result<()> {
-        if !self.inner.config.shared_rate_limit {
-            return Ok(());
-        }
-        let Some((calls, per)) = self.quota(&target.entry, &*target.connector) else {
-            return Ok(());
-        };
-        let started = Instant::now();
-        loop {
-            let (count, ends_ms) = self
-                .inner
-                .store
-                .count_call(&target.entry.account.id, per)
-                .await
-                .map_err(|e| Error::Internal(format!("rate window: {e}")))?;
-            if count <= i64::from(calls) {
-                return Ok(());
-            }
-            let wait = Duration::from_millis(
-                u64::try_from(ends_ms - crate::reliability::now_ms()).unwrap_or(0) + 1,
-            );
-            if started.elapsed() + wait > self.inner.config.retry.max_total {
-                return Err(Error::RateLimited {
-                    retry_after: Some(wait),
-                    message: format!(
-                        "linked account {} used its quota of {calls} calls per {per:?} to {}",
-                        target.entry.account.id, target.entry.account.provider
-                    ),
-                    provider: None,
-                });
-            }
-            tokio::time::sleep(wait).await;
-        }
     }
 
     /// Purges expired idempotency records now and then (every 1024th keyed request).
@@ -1000,62 +614,5 @@ impl Gateway {
     /// Maps a store error into `dialect`.
     pub fn store_error(&self, dialect: Dialect, e: StoreError) -> ApiError {
         store_err(dialect, e)
-    }
-}
-
-type RefreshLocks = std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
-
-/// A handle on an account's refresh lock; when the last handle goes (the refresh is done, or
-/// its request was dropped) the lock leaves the map, which so holds the locks of refreshes
-/// under way only.
-struct RefreshLock<'a> {
-    map: &'a RefreshLocks,
-    id: &'a str,
-    lock: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl<'a> RefreshLock<'a> {
-    fn take(map: &'a RefreshLocks, id: &'a str) -> unicrm_core::Result<Self> {
-        let lock = map
-            .lock()
-            .map_err(|_| Error::Internal("refresh lock poisoned".into()))?
-            .entry(id.to_owned())
-            .or_default()
-            .clone();
-        Ok(RefreshLock { map, id, lock })
-    }
-}
-
-impl Drop for RefreshLock<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut map) = self.map.lock() {
-            // The map's handle and this one: nobody else waits on it.
-            if Arc::strong_count(&self.lock) <= 2 {
-                map.remove(self.id);
-            }
-        }
-    }
-}
-
-fn user_key(a: &LinkedAccount) -> UserKey {
-    (
-        a.project_id.clone(),
-        a.environment,
-        a.provider.clone(),
-        a.end_user_id.clone(),
-    )
-}
-
-/// A new sandbox account: a random sandbox token as its credentials.
-pub fn sandbox_account(project_id: &str, provider: &str, end_user_id: &str) -> NewAccount {
-    let mut creds = BTreeMap::new();
-    creds.insert("access_token".to_owned(), crypto::random_token("sbx_"));
-    NewAccount {
-        project_id: project_id.to_owned(),
-        end_user_id: end_user_id.to_owned(),
-        provider: provider.to_owned(),
-        environment: Environment::Test,
-        credentials: CredentialPairs(creds),
-        field_mapping: Default::default(),
     }
 }
