@@ -95,7 +95,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/api/v1/status/lead/", get(lead_statuses))
         .route("/api/v1/status/opportunity/", get(opportunity_statuses))
         .route("/api/v1/custom_field/{family}/", get(custom_fields))
-        .route("/oauth2/token/", axum::routing::post(token))
+        .route("/oauth2/token/", TOKEN.route())
         .with_state(sandbox)
 }
 

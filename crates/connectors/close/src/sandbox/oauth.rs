@@ -1,54 +1,36 @@
-//! `POST /oauth2/token/`: the refresh-token grant.
+//! `POST /oauth2/token/`: the refresh-token grant (RFC 6749 §6), on the shared token route.
+//!
+//! Client credentials in the form body; refusals are RFC 6749 §5.2 bodies
+//! (`{"error", "error_description"}`), `invalid_client` with a 401.
+
+use unicrm_sandbox::oauth::{ClientAuth, TokenEndpoint, TokenProblem};
 
 use super::*;
 
-/// `POST /oauth2/token/` with `grant_type=refresh_token` (RFC 6749 §6). The access token
-/// answered is the refresh token itself, so the refreshed session reaches the same sandbox
-/// account; refresh tokens starting with `invalid`/`expired`/`revoked` are refused.
-pub(super) async fn token(body: axum::body::Bytes) -> Response {
-    let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let oauth_error = |status: StatusCode, error: &str, description: &str| {
-        (
-            status,
-            Json(json!({"error": error, "error_description": description})),
-        )
-            .into_response()
-    };
-    if form.get("grant_type").map(String::as_str) != Some("refresh_token") {
-        return oauth_error(
+/// Close's token endpoint.
+pub(super) static TOKEN: TokenEndpoint = TokenEndpoint::new(token_error)
+    .client_auth(ClientAuth::Body { secret: true })
+    .expires_in(3600)
+    .scope("all.full_access offline_access");
+
+fn token_error(_sb: &Sandbox, problem: TokenProblem) -> Response {
+    let (status, description) = match problem {
+        TokenProblem::InvalidClient { .. } => {
+            (StatusCode::UNAUTHORIZED, "client authentication failed")
+        }
+        TokenProblem::InvalidGrant => (
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant type not supported",
-        );
-    }
-    if form.get("client_id").is_none_or(|c| c.is_empty())
-        || form.get("client_secret").is_none_or(|c| c.is_empty())
-    {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    }
-    match form
-        .get("refresh_token")
-        .filter(|t| !unicrm_sandbox::auth::is_reserved_rejected(t))
-    {
-        Some(refresh) => (
-            StatusCode::OK,
-            Json(json!({
-                "access_token": refresh,
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "refresh_token": refresh,
-                "scope": "all.full_access offline_access",
-            })),
-        )
-            .into_response(),
-        None => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
             "refresh token is invalid or expired",
         ),
-    }
+        _ => (StatusCode::BAD_REQUEST, "grant type not supported"),
+    };
+    let error = match problem {
+        TokenProblem::InvalidClient { .. } | TokenProblem::InvalidGrant => problem.rfc6749_code(),
+        _ => "unsupported_grant_type",
+    };
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }

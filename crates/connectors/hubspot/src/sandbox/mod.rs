@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -105,7 +105,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             "/contacts/v1/secondary-email/{vid}/email/{email}",
             put(add_secondary_email).delete(remove_secondary_email),
         )
-        .route("/oauth/v1/token", post(oauth_token))
+        .route("/oauth/v1/token", TOKEN.route())
         .with_state(sandbox)
 }
 

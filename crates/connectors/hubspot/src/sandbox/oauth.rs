@@ -1,52 +1,40 @@
-//! `POST /oauth/v1/token`: the refresh-token grant.
+//! `POST /oauth/v1/token`: the refresh-token grant, on the shared token route.
+//!
+//! HubSpot takes `client_id`/`client_secret` in the form body and answers a refused refresh with
+//! a 400 `BAD_REFRESH_TOKEN` body carrying a `correlationId`
+//! (https://developers.hubspot.com/docs/api/oauth/tokens; fixtures/oauth/token_response.json for
+//! the success shape: `token_type: bearer`, `expires_in: 1800`).
+
+use unicrm_sandbox::oauth::{ClientAuth, TokenEndpoint, TokenProblem};
 
 use super::*;
 
-pub(super) async fn oauth_token(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form: BTreeMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let bad = |message: &str| {
-        (
-            StatusCode::BAD_REQUEST,
-            Json(json!({
-                "status": "BAD_REFRESH_TOKEN",
-                "message": message,
-                "correlationId": sb.uuid(),
-            })),
-        )
-            .into_response()
-    };
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return bad("the token request must be application/x-www-form-urlencoded");
-    }
-    if form.get("grant_type").map(String::as_str) != Some("refresh_token") {
-        return bad("grant_type must be refresh_token");
-    }
-    for k in ["client_id", "client_secret"] {
-        if form.get(k).is_none_or(String::is_empty) {
-            return bad(&format!("missing {k}"));
+/// HubSpot's token endpoint.
+pub(super) static TOKEN: TokenEndpoint = TokenEndpoint::new(token_error)
+    .client_auth(ClientAuth::Body { secret: true })
+    .form_required()
+    .refuse_revoked()
+    .token_type("bearer")
+    .expires_in(1800);
+
+fn token_error(sb: &Sandbox, problem: TokenProblem) -> Response {
+    let message = match problem {
+        TokenProblem::NotForm => {
+            "the token request must be application/x-www-form-urlencoded".to_owned()
         }
-    }
-    let Some(refresh) = form.get("refresh_token").filter(|r| !r.is_empty()) else {
-        return bad("missing or invalid refresh token");
+        TokenProblem::MissingGrantType | TokenProblem::UnsupportedGrantType => {
+            "grant_type must be refresh_token".to_owned()
+        }
+        TokenProblem::InvalidClient { missing } => format!("missing {missing}"),
+        _ => "missing or invalid refresh token".to_owned(),
     };
-    if unicrm_sandbox::auth::is_reserved_rejected(refresh) || sb.is_token_revoked(refresh) {
-        return bad("missing or invalid refresh token");
-    }
-    // The sandbox names an account by the token a request carries; the access token issued for
-    // a refresh token is that same name, so data stays in one account across refreshes.
-    Json(json!({
-        "token_type": "bearer",
-        "refresh_token": refresh,
-        "access_token": refresh,
-        "expires_in": 1800,
-    }))
-    .into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "status": "BAD_REFRESH_TOKEN",
+            "message": message,
+            "correlationId": sb.uuid(),
+        })),
+    )
+        .into_response()
 }

@@ -27,9 +27,9 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
@@ -172,7 +172,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             get(get_lead).patch(update_lead).delete(delete_lead),
         )
         .route("/v1/users/{id}", get(get_user))
-        .route("/oauth/token", post(oauth_token))
+        .route("/oauth/token", TOKEN.route())
         .with_state(sandbox)
 }
 

@@ -39,7 +39,7 @@ use chrono::Utc;
 use http::{header, HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 use unicrm_sandbox::auth::{self, AuthProblem, TenantToken};
-use unicrm_sandbox::{fake, EmulatorBase, ErrorFormat, Sandbox, StdRng};
+use unicrm_sandbox::{fake, ErrorFormat, Sandbox, StdRng};
 
 pub use org::{Failure, Org};
 
@@ -65,7 +65,7 @@ pub const API_LIMIT: u64 = 100_000;
 pub fn router(sb: Sandbox) -> Router {
     let data = "/services/data/{version}";
     Router::new()
-        .route("/services/oauth2/token", post(token))
+        .route("/services/oauth2/token", TOKEN.route())
         .route(&format!("{data}/query"), get(run_query))
         .route(&format!("{data}/query/"), get(run_query))
         .route(&format!("{data}/query/{{locator}}"), get(query_more))

@@ -1,5 +1,7 @@
 //! Credentials: `Authorization: Zoho-oauthtoken …`, and `POST /oauth/v2/token` (the refresh grant).
 
+use unicrm_sandbox::oauth::{ClientAuth, Grant, TokenEndpoint, TokenProblem};
+
 use super::*;
 
 /// The sandbox account of a request that carries `Authorization: Zoho-oauthtoken <token>`.
@@ -23,37 +25,28 @@ impl<S: Send + Sync> FromRequestParts<S> for ZohoToken {
     }
 }
 
-pub(super) async fn oauth_token(
-    EmulatorBase(base): EmulatorBase,
-    Query(query): Query<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Response {
-    // Zoho documents the parameters in the query string; a form body is accepted as well.
-    let mut params: BTreeMap<String, String> =
-        serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    params.extend(query);
-    let oauth_error = |code: &str| Json(json!({ "error": code })).into_response();
-    if params.get("grant_type").map(String::as_str) != Some("refresh_token") {
-        return oauth_error("unsupported_grant_type");
-    }
-    if params.get("client_id").is_none_or(String::is_empty)
-        || params.get("client_secret").is_none_or(String::is_empty)
-    {
-        return oauth_error("invalid_client");
-    }
-    let Some(refresh) = params.get("refresh_token").filter(|r| !r.is_empty()) else {
-        return oauth_error("invalid_code");
+/// Zoho's token endpoint: parameters in the query string (as Zoho documents them) or a form
+/// body, client id and secret required; every refusal is a 200 with `{"error": code}`, as Zoho
+/// answers (fixtures/errors/200_oauth_invalid_code.json). The success carries `api_domain`, the
+/// base URL the client must call next (fixtures/oauth/token_refresh_response.json).
+pub(super) static TOKEN: TokenEndpoint = TokenEndpoint::new(token_error)
+    .client_auth(ClientAuth::Body { secret: true })
+    .query_params()
+    .expires_in(3600)
+    .without_refresh_token()
+    .extras(token_extras);
+
+fn token_error(_sb: &Sandbox, problem: TokenProblem) -> Response {
+    let code = match problem {
+        TokenProblem::InvalidClient { .. } => "invalid_client",
+        TokenProblem::InvalidGrant => "invalid_code",
+        _ => "unsupported_grant_type",
     };
-    if unicrm_sandbox::auth::is_reserved_rejected(refresh) {
-        return oauth_error("invalid_code");
-    }
-    // The sandbox names an account by the token a request carries: the access token issued for
-    // a refresh token is that same name, so data stays in one account across refreshes.
-    Json(json!({
-        "access_token": refresh,
-        "expires_in": 3600,
-        "api_domain": base,
-        "token_type": "Bearer"
-    }))
-    .into_response()
+    Json(json!({ "error": code })).into_response()
+}
+
+fn token_extras(grant: &Grant<'_>) -> Map<String, Value> {
+    let mut extras = Map::new();
+    extras.insert("api_domain".into(), json!(grant.base_url));
+    extras
 }

@@ -37,13 +37,13 @@ use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use http::request::Parts;
 use serde_json::{json, Map, Value};
 use unicrm_sandbox::auth::{AuthProblem, TenantToken};
-use unicrm_sandbox::{EmulatorBase, ErrorFormat, Sandbox, StdRng, StoredRecord, TenantStore};
+use unicrm_sandbox::{ErrorFormat, Sandbox, StdRng, StoredRecord, TenantStore};
 
 use crate::wire::Module;
 
@@ -83,7 +83,7 @@ const MAX_PAGE: usize = 10;
 /// The emulator's routes (paths as Zoho has them).
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
-        .route("/oauth/v2/token", post(oauth_token))
+        .route("/oauth/v2/token", TOKEN.route())
         .route("/crm/v8/users/{id}", get(get_user))
         .route("/crm/v8/settings/fields", get(get_fields))
         .route("/crm/v8/{module}", get(list_records).post(create_records))
