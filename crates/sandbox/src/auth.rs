@@ -145,7 +145,7 @@ pub fn credential(headers: &HeaderMap, uri: &Uri) -> Option<Credential> {
         }
     }
     let query = uri.query()?;
-    serde_urlencoded_pairs(query).find_map(|(k, v)| {
+    form_pairs(query).find_map(|(k, v)| {
         KEY_QUERY
             .iter()
             .find(|name| **name == k)
@@ -154,7 +154,7 @@ pub fn credential(headers: &HeaderMap, uri: &Uri) -> Option<Credential> {
 }
 
 /// Decodes `a=b&c=d` pairs (percent-decoding and `+` as space).
-fn serde_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+pub(crate) fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
     query.split('&').filter(|p| !p.is_empty()).map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (percent_decode(k), percent_decode(v))

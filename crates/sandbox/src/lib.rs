@@ -73,6 +73,7 @@ pub mod fake;
 pub mod faults;
 mod format;
 pub mod ids;
+pub mod oauth;
 pub mod paging;
 mod sandbox;
 mod server;

@@ -4,6 +4,7 @@ mod auth;
 mod emulator;
 mod faults;
 mod ids;
+mod oauth;
 mod paging;
 mod server;
 mod store;
