@@ -9,7 +9,8 @@
 //! * a per-account in-memory store ([`Sandbox::tenant`] → [`TenantStore`]): named collections of
 //!   JSON records with server-side timestamps and a stable listing order; an account is the token
 //!   the request carries, so parallel tests with different tokens never see each other's data;
-//! * provider-style ids ([`Sandbox::numeric_id`], [`Sandbox::uuid`], [`Sandbox::salesforce_id`]);
+//! * ids ([`Sandbox::numeric_id`], [`Sandbox::uuid`], and numbered [`Sandbox::sequence`]s for
+//!   emulators that format their own);
 //! * paging helpers ([`paging`]): opaque `after` cursors, offset/limit, page tokens;
 //! * auth ([`auth::TenantToken`] extractor) answering with the provider's own 401 body;
 //! * fault injection ([`faults`]), applied to every emulator by the server: 429s, 5xx, latency,

@@ -22,6 +22,7 @@
 
 mod describe;
 mod exec;
+mod ids;
 mod org;
 mod query;
 mod schema;
