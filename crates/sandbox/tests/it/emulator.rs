@@ -20,6 +20,14 @@ pub const ITEMS: &str = "items";
 pub struct TestErrors;
 
 impl ErrorFormat for TestErrors {
+    fn unknown_path(&self, path: &str) -> Response {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"kind": "unknown_path", "path": path})),
+        )
+            .into_response()
+    }
+
     fn unauthorized(&self, problem: AuthProblem) -> Response {
         let kind = match problem {
             AuthProblem::Missing => "missing",

@@ -27,6 +27,14 @@ pub const ID: &str = "memcrm";
 struct MemErrors;
 
 impl ErrorFormat for MemErrors {
+    fn unknown_path(&self, path: &str) -> Response {
+        err(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no endpoint {path}"),
+        )
+    }
+
     fn unauthorized(&self, _problem: AuthProblem) -> Response {
         (
             StatusCode::UNAUTHORIZED,
