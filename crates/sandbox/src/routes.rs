@@ -2,7 +2,7 @@
 //! be record ids.
 //!
 //! Every emulator router gets a fallback (added by the server) answering with the emulator's
-//! [`ErrorFormat::unknown_path`]. An `{id}` route, though, matches any segment: `GET
+//! [`ErrorFormat::unknown_path`], for unknown paths and for methods a path does not serve. An `{id}` route, though, matches any segment: `GET
 //! /deals/{id}` would take `/deals/search` for the record `search`. A handler takes a
 //! [`Checked<S>`] argument to refuse such a request as an unknown path when the segment cannot
 //! be a record id of the provider ([`Segment::accepts`]), as the real API routes it elsewhere.
@@ -81,7 +81,8 @@ pub fn unknown_path_of(parts: &Parts) -> Response {
     errors.unknown_path(parts.uri.path())
 }
 
-/// The fallback of every emulator router: the emulator's unknown-path answer.
+/// The fallback of every emulator router (unknown paths and unserved methods): the emulator's
+/// unknown-path answer.
 pub(crate) async fn unknown_path(req: Request) -> Response {
     let (parts, _) = req.into_parts();
     unknown_path_of(&parts)

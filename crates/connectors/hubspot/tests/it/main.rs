@@ -9,3 +9,4 @@ mod emulator;
 mod emulator_lists;
 mod snapshots_errors;
 mod snapshots_mapping;
+mod unmodelled;
