@@ -22,6 +22,10 @@ pub trait ErrorFormat: Send + Sync + 'static {
     fn rate_limited(&self, retry_after: Duration) -> Response;
     /// The answer of a failing server with the given 5xx status.
     fn server_error(&self, status: StatusCode) -> Response;
+    /// The answer to a path the emulator does not serve (`path` is the path within the
+    /// emulator): the provider's own 404 for an unknown endpoint, so a client sees the same shape
+    /// as from the real API for an endpoint the emulator does not model.
+    fn unknown_path(&self, path: &str) -> Response;
 
     /// The provider's "record not found" answer (injected `not_found` faults). `None` (the
     /// default) when the emulator does not model it: the request is then served normally.
@@ -66,6 +70,11 @@ impl ErrorFormat for GenericErrors {
     fn server_error(&self, status: StatusCode) -> Response {
         let body = json!({"error": "server_error", "message": status.canonical_reason().unwrap_or("Server error")});
         (status, Json(body)).into_response()
+    }
+
+    fn unknown_path(&self, path: &str) -> Response {
+        let body = json!({"error": "not_found", "message": format!("No endpoint `{path}`")});
+        (StatusCode::NOT_FOUND, Json(body)).into_response()
     }
 
     fn not_found(&self) -> Option<Response> {

@@ -9,9 +9,14 @@
 //! * a per-account in-memory store ([`Sandbox::tenant`] → [`TenantStore`]): named collections of
 //!   JSON records with server-side timestamps and a stable listing order; an account is the token
 //!   the request carries, so parallel tests with different tokens never see each other's data;
-//! * provider-style ids ([`Sandbox::numeric_id`], [`Sandbox::uuid`], [`Sandbox::salesforce_id`]);
+//! * ids ([`Sandbox::numeric_id`], [`Sandbox::uuid`], and numbered [`Sandbox::sequence`]s for
+//!   emulators that format their own);
 //! * paging helpers ([`paging`]): opaque `after` cursors, offset/limit, page tokens;
 //! * auth ([`auth::TenantToken`] extractor) answering with the provider's own 401 body;
+//! * the OAuth token route ([`oauth::TokenEndpoint`]) in the provider's wire format;
+//! * the provider's own 404 for every path the emulator does not model
+//!   ([`ErrorFormat::unknown_path`], the emulator's fallback), and [`routes::Checked`] so that an
+//!   `{id}` route does not take a literal sub-path (`/deals/search`) for a record id;
 //! * fault injection ([`faults`]), applied to every emulator by the server: 429s, 5xx, latency,
 //!   dropped connections, truncated and malformed JSON, deterministic for a seed, global or per
 //!   account, configured with `POST /_sandbox/faults` or [`Sandbox::set_faults`];
@@ -35,6 +40,9 @@
 //!     }
 //!     fn server_error(&self, status: StatusCode) -> Response {
 //!         (status, Json(serde_json::json!({"error": "internal"}))).into_response()
+//!     }
+//!     fn unknown_path(&self, _path: &str) -> Response {
+//!         (StatusCode::NOT_FOUND, Json(serde_json::json!({"error": "no such endpoint"}))).into_response()
 //!     }
 //! }
 //!
@@ -75,6 +83,7 @@ mod format;
 pub mod ids;
 pub mod oauth;
 pub mod paging;
+pub mod routes;
 mod sandbox;
 mod server;
 mod store;

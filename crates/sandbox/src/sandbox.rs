@@ -56,7 +56,7 @@ struct Inner {
     seeders: RwLock<HashMap<&'static str, SeedFn>>,
     revoked: RwLock<HashSet<String>>,
     numeric: AtomicU64,
-    salesforce: AtomicU64,
+    sequences: Mutex<HashMap<String, u64>>,
     rng: Mutex<StdRng>,
     clock: Mutex<DateTime<Utc>>,
     faults: FaultTable,
@@ -90,7 +90,7 @@ impl Sandbox {
                 seeders: RwLock::default(),
                 revoked: RwLock::default(),
                 numeric: AtomicU64::new(FIRST_NUMERIC_ID),
-                salesforce: AtomicU64::new(1),
+                sequences: Mutex::default(),
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 clock: Mutex::new(DateTime::<Utc>::MIN_UTC),
                 faults: FaultTable::new(seed),
@@ -261,11 +261,18 @@ impl Sandbox {
         ids::uuid_from_bytes(bytes)
     }
 
-    /// A new 18-character Salesforce id with this key prefix (see [`ids::key_prefix`]), unique
-    /// within this sandbox, e.g. `0035g0000000001AAA`.
-    pub fn salesforce_id(&self, key_prefix: &str) -> Result<String, SandboxError> {
-        let n = self.inner.salesforce.fetch_add(1, Ordering::SeqCst);
-        ids::salesforce_id_from_number(key_prefix, n)
+    /// The next number of the sequence `name` (`1`, `2`, …), unique within this sandbox and shared
+    /// by every emulator's handle: for emulators that format their own ids (a type prefix, a
+    /// checksum) or name paging snapshots. Sequences keep counting across [`Sandbox::reset`].
+    pub fn sequence(&self, name: &str) -> u64 {
+        let mut sequences = self
+            .inner
+            .sequences
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let next = sequences.entry(name.to_owned()).or_insert(0);
+        *next += 1;
+        *next
     }
 
     /// Runs `f` with the sandbox's seeded random generator (for emulator choices that should be

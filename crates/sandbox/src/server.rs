@@ -83,6 +83,8 @@ pub fn app_with(
             sandbox: sandbox.emulator(reg.id),
         };
         let emulator = (reg.router)(sandbox.emulator(reg.id))
+            .fallback(crate::routes::unknown_path)
+            .method_not_allowed_fallback(crate::routes::unknown_path)
             .layer(middleware::from_fn_with_state(cx, fault_layer));
         router = router.nest(&format!("/{}", reg.id), emulator);
     }

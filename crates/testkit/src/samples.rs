@@ -411,8 +411,11 @@ pub(crate) fn compare_fields(fields: &[&str], sent: &Value, got: &Value) -> Vec<
 }
 
 /// An id of the same shape as `existing` that no record has (or a plausible one without an
-/// example): numeric ids get a large number, Salesforce ids a far sequence number, UUIDs the nil
-/// v4 UUID.
+/// example): numeric ids get a large number, UUIDs the nil v4 UUID, and letter-and-digit ids
+/// (no separators) keep their head and last three characters while every character between is
+/// swapped for another of its class (digit for digit, lower case for lower case, upper case for
+/// upper case) — so type prefixes, lengths and checksums over the case pattern (as some
+/// providers put in their ids) stay valid. Anything else gets a `0` appended.
 pub(crate) fn unknown_id_like(existing: Option<&str>) -> String {
     let Some(id) = existing else {
         return "987654321987".to_owned();
@@ -420,15 +423,63 @@ pub(crate) fn unknown_id_like(existing: Option<&str>) -> String {
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
         return format!("9{}", "8".repeat(id.len().clamp(6, 17)));
     }
-    if id.len() == 18 && unicrm_sandbox::ids::validate_salesforce_id(id).is_ok() {
-        if let Ok(unknown) =
-            unicrm_sandbox::ids::salesforce_id_from_number(&id[..3], 62u64.pow(8) + 4242)
-        {
-            return unknown;
-        }
-    }
     if id.len() == 36 && id.bytes().filter(|b| *b == b'-').count() == 4 {
         return "00000000-0000-4000-8000-000000000000".to_owned();
     }
+    let alphanumeric = id.bytes().all(|b| b.is_ascii_alphanumeric());
+    let mixed =
+        id.bytes().any(|b| b.is_ascii_digit()) && id.bytes().any(|b| b.is_ascii_alphabetic());
+    if alphanumeric && mixed && id.len() >= 9 {
+        let (from, to) = (id.len() / 3, id.len() - 3);
+        let swapped: String = id
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| {
+                let b = if (from..to).contains(&i) {
+                    match b {
+                        b'0'..=b'9' => b'0' + (b - b'0' + 5) % 10,
+                        b'a'..=b'z' => b'a' + (b - b'a' + 13) % 26,
+                        _ => b'A' + (b - b'A' + 13) % 26,
+                    }
+                } else {
+                    b
+                };
+                char::from(b)
+            })
+            .collect();
+        return swapped;
+    }
     format!("{id}0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_id_like;
+
+    #[test]
+    fn unknown_ids_keep_the_shape_of_the_example() {
+        assert_eq!(unknown_id_like(Some("1001")), "9888888");
+        assert_eq!(
+            unknown_id_like(Some("6f1c1b0e-2b9a-4c1d-9d1e-0a1b2c3d4e5f")),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        assert_eq!(unknown_id_like(Some("lead_abc")), "lead_abc0");
+        // Head and tail kept, every middle character swapped within its class.
+        let id = "0035g0000000001AAA";
+        let unknown = unknown_id_like(Some(id));
+        assert_eq!(unknown, "0035g0555555556AAA");
+        assert_ne!(unknown, id);
+        let class = |c: char| {
+            (
+                c.is_ascii_digit(),
+                c.is_ascii_lowercase(),
+                c.is_ascii_uppercase(),
+            )
+        };
+        assert!(id
+            .chars()
+            .zip(unknown.chars())
+            .all(|(a, b)| class(a) == class(b)));
+        assert_eq!(unknown_id_like(Some("aB3dE6gH9jK2")), "aB3dR1tU4jK2");
+    }
 }

@@ -558,6 +558,14 @@ fn no_type(kind: &str) -> Response {
 pub struct Errors;
 
 impl ErrorFormat for Errors {
+    fn unknown_path(&self, path: &str) -> Response {
+        err(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no endpoint {path}"),
+            &[],
+        )
+    }
     fn unauthorized(&self, problem: AuthProblem) -> Response {
         err(
             StatusCode::UNAUTHORIZED,

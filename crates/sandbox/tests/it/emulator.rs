@@ -11,9 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use unicrm_sandbox::auth::{AuthProblem, TenantToken};
 use unicrm_sandbox::paging::{self, PagingError};
-use unicrm_sandbox::{
-    fake, ids, EmulatorBase, ErrorFormat, Sandbox, StdRng, StoreError, StoredRecord,
-};
+use unicrm_sandbox::{fake, EmulatorBase, ErrorFormat, Sandbox, StdRng, StoreError, StoredRecord};
 
 pub const ID: &str = "testemu";
 pub const ITEMS: &str = "items";
@@ -22,6 +20,14 @@ pub const ITEMS: &str = "items";
 pub struct TestErrors;
 
 impl ErrorFormat for TestErrors {
+    fn unknown_path(&self, path: &str) -> Response {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"kind": "unknown_path", "path": path})),
+        )
+            .into_response()
+    }
+
     fn unauthorized(&self, problem: AuthProblem) -> Response {
         let kind = match problem {
             AuthProblem::Missing => "missing",
@@ -127,10 +133,8 @@ async fn create_item(
     let id = match q.id_kind.as_deref() {
         None | Some("numeric") => sb.numeric_id(),
         Some("uuid") => sb.uuid(),
-        Some("salesforce") => match sb.salesforce_id(ids::key_prefix::CONTACT) {
-            Ok(id) => id,
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "id", e.to_string()),
-        },
+        // An emulator-formatted id: a type prefix and a zero-padded sequence number.
+        Some("sequence") => format!("itm{:09}", sb.sequence("items")),
         Some(other) => return error(StatusCode::BAD_REQUEST, "input", format!("id_kind {other}")),
     };
     match sb.tenant(&token).insert(ITEMS, id, body) {
@@ -231,10 +235,7 @@ async fn open_query(
 ) -> Response {
     let store = sb.tenant(&token);
     let items: Vec<Value> = store.list(ITEMS).iter().map(render).collect();
-    let locator = match sb.salesforce_id(ids::key_prefix::QUERY_LOCATOR) {
-        Ok(l) => l,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "id", e.to_string()),
-    };
+    let locator = format!("loc{}", sb.sequence("query-locators"));
     match store.open_token_pages(locator, items, q.page_size) {
         Ok(page) => token_page(page),
         Err(e) => paging_error(e),

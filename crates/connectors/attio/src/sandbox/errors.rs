@@ -8,6 +8,12 @@ use super::*;
 pub struct AttioErrors;
 
 impl ErrorFormat for AttioErrors {
+    /// Attio's 404 shape (`status_code`, `type: invalid_request_error`, `code: not_found`;
+    /// fixtures/errors/404_not_found.json); the message naming the path is modelled.
+    fn unknown_path(&self, path: &str) -> Response {
+        not_found(&format!("The route {path} was not found."))
+    }
+
     fn unauthorized(&self, problem: AuthProblem) -> Response {
         error(
             StatusCode::UNAUTHORIZED,

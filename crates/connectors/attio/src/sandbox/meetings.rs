@@ -159,6 +159,7 @@ pub(super) fn public_meeting(m: &Value) -> Value {
 pub(super) async fn get_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Response {
     match sb.tenant(&token).get(MEETINGS, &id) {
@@ -174,6 +175,7 @@ pub(super) async fn get_meeting(
 pub(super) async fn patch_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -183,6 +185,7 @@ pub(super) async fn patch_meeting(
 pub(super) async fn put_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -244,6 +247,7 @@ pub(super) fn relink_meeting(
 pub(super) async fn delete_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Response {
     match sb.tenant(&token).delete(MEETINGS, &id) {

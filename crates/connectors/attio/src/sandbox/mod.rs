@@ -23,6 +23,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -106,6 +107,24 @@ pub fn router(sandbox: Sandbox) -> Router {
                 .delete(delete_meeting),
         )
         .with_state(sandbox)
+}
+
+/// Attio record, meeting and member ids are UUIDs: any other `{id}` segment (`records/query` with
+/// `GET`, …) is an endpoint the emulator does not serve, not a record.
+struct RecordId;
+
+impl Segment for RecordId {
+    fn accepts(id: &str) -> bool {
+        is_uuid_shaped(id)
+    }
+}
+
+fn is_uuid_shaped(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 unicrm_sandbox::register_emulator! {

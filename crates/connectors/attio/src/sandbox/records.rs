@@ -146,6 +146,7 @@ pub(super) fn current(store: &TenantStore, object: &str, id: &str) -> Result<Val
 pub(super) async fn get_record(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object, id)): Path<(String, String)>,
 ) -> Response {
     respond((|| {
@@ -158,6 +159,7 @@ pub(super) async fn get_record(
 pub(super) async fn patch_record(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -167,6 +169,7 @@ pub(super) async fn patch_record(
 pub(super) async fn put_record(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -212,6 +215,7 @@ pub(super) fn update_record(
 pub(super) async fn delete_record(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object, id)): Path<(String, String)>,
 ) -> Response {
     respond((|| {

@@ -88,6 +88,7 @@ pub(super) async fn list_members(TenantToken(token): TenantToken) -> Response {
 
 pub(super) async fn get_member(
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Response {
     respond(

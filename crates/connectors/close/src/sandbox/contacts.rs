@@ -58,6 +58,7 @@ pub(super) async fn create_contact(
 pub(super) async fn get_contact(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     let rec = sb
@@ -70,6 +71,7 @@ pub(super) async fn get_contact(
 pub(super) async fn update_contact(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -89,6 +91,7 @@ pub(super) async fn update_contact(
 pub(super) async fn delete_contact(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     sb.tenant(&token)

@@ -97,6 +97,7 @@ pub(super) async fn create_lead(
 pub(super) async fn get_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     let store = sb.tenant(&token);
@@ -107,6 +108,7 @@ pub(super) async fn get_lead(
 pub(super) async fn update_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -129,6 +131,7 @@ pub(super) async fn update_lead(
 pub(super) async fn delete_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     let store = sb.tenant(&token);

@@ -34,6 +34,7 @@ pub(super) async fn list_meetings(
 pub(super) async fn get_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     let rec = sb
@@ -46,6 +47,7 @@ pub(super) async fn get_meeting(
 pub(super) async fn update_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -77,6 +79,7 @@ pub(super) async fn update_meeting(
 pub(super) async fn delete_meeting(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     sb.tenant(&token)

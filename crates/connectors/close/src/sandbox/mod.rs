@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -54,6 +55,21 @@ use paging::*;
 use render::*;
 pub use seed::*;
 use validate::*;
+
+/// Close ids are a type prefix, `_` and letters and digits (`lead_…`, `cont_…`): a segment without
+/// that shape (`/lead/merge/`, …) is an endpoint the emulator does not serve, not a record.
+struct RecordId;
+
+impl Segment for RecordId {
+    fn accepts(id: &str) -> bool {
+        id.split_once('_').is_some_and(|(prefix, rest)| {
+            !prefix.is_empty()
+                && prefix.bytes().all(|b| b.is_ascii_lowercase())
+                && !rest.is_empty()
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+    }
+}
 
 unicrm_sandbox::register_emulator! {
     id: ID,

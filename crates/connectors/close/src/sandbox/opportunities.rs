@@ -185,6 +185,7 @@ pub(super) fn won_date(obj: &mut Map<String, Value>) {
 pub(super) async fn get_opportunity(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     let store = sb.tenant(&token);
@@ -195,6 +196,7 @@ pub(super) async fn get_opportunity(
 pub(super) async fn update_opportunity(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -217,6 +219,7 @@ pub(super) async fn update_opportunity(
 pub(super) async fn delete_opportunity(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path(id): Path<String>,
 ) -> Answer {
     sb.tenant(&token)

@@ -101,7 +101,11 @@ pub(super) fn render_user(u: &(&str, &str, &str, &str)) -> Value {
     })
 }
 
-pub(super) async fn get_user(TenantToken(_token): TenantToken, Path(id): Path<String>) -> Answer {
+pub(super) async fn get_user(
+    _: Checked<RecordId>,
+    TenantToken(_token): TenantToken,
+    Path(id): Path<String>,
+) -> Answer {
     let user = USERS.iter().find(|u| u.0 == id).ok_or_else(not_found)?;
     ok(render_user(user))
 }

@@ -7,3 +7,4 @@ unicrm_testkit::conformance_test!(connector_close::Close);
 
 mod emulator;
 mod snapshots;
+mod unmodelled;

@@ -83,6 +83,7 @@ pub(super) async fn list_objects(
 pub(super) async fn get_object(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object_type, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -243,6 +244,7 @@ pub(super) fn create_in(
 pub(super) async fn update_object(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object_type, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -302,6 +304,7 @@ pub(super) async fn update_object(
 pub(super) async fn delete_object(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((object_type, id)): Path<(String, String)>,
 ) -> Response {
     let obj = match obj_or_404(&sb, &object_type) {

@@ -105,6 +105,12 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
 pub struct HubSpotErrors;
 
 impl ErrorFormat for HubSpotErrors {
+    /// An endpoint HubSpot does not have: a 404 without a body (fixtures/errors/404_empty_body.json;
+    /// HubSpot's JSON `OBJECT_NOT_FOUND` body is for records, not for unknown endpoints).
+    fn unknown_path(&self, _path: &str) -> Response {
+        StatusCode::NOT_FOUND.into_response()
+    }
+
     fn unauthorized(&self, _problem: AuthProblem) -> Response {
         let body = json!({
             "status": "error",

@@ -27,6 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -107,6 +108,17 @@ pub fn router(sandbox: Sandbox) -> Router {
         )
         .route("/oauth/v1/token", TOKEN.route())
         .with_state(sandbox)
+}
+
+/// The literal sub-paths of HubSpot's objects API (`/crm/v3/objects/{type}/search`, `/batch/…`,
+/// `/merge`, `/gdpr-delete`): never a record id (an `idProperty` value may be anything else), so
+/// a method the emulator does not serve there is an unknown endpoint, not a record lookup.
+struct RecordId;
+
+impl Segment for RecordId {
+    fn accepts(id: &str) -> bool {
+        !matches!(id, "search" | "batch" | "merge" | "gdpr-delete")
+    }
 }
 
 unicrm_sandbox::register_emulator! {

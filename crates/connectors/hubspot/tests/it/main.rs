@@ -10,3 +10,4 @@ mod emulator_lists;
 mod retries;
 mod snapshots_errors;
 mod snapshots_mapping;
+mod unmodelled;

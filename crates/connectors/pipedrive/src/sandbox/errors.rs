@@ -22,6 +22,13 @@ pub(super) fn error_body(message: &str, code: Option<u16>) -> Value {
 }
 
 impl ErrorFormat for PipedriveErrors {
+    /// Pipedrive's error envelope ("Responses": `success: false`, `error`, `error_info`) with the
+    /// 404 of its status-code table, "Resource unavailable" (the envelope of
+    /// fixtures/errors/404_person_not_found.json).
+    fn unknown_path(&self, _path: &str) -> Response {
+        err(StatusCode::NOT_FOUND, "Resource unavailable")
+    }
+
     fn unauthorized(&self, _problem: AuthProblem) -> Response {
         (
             StatusCode::UNAUTHORIZED,

@@ -129,6 +129,7 @@ pub(super) async fn list_leads(
 pub(super) async fn get_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<LeadId>,
     Path(id): Path<String>,
 ) -> Response {
     match sb.tenant(&token).get("leads", &id) {
@@ -175,6 +176,7 @@ pub(super) async fn create_lead(
 pub(super) async fn update_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<LeadId>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -203,6 +205,7 @@ pub(super) async fn update_lead(
 pub(super) async fn delete_lead(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<LeadId>,
     Path(id): Path<String>,
 ) -> Response {
     match sb.tenant(&token).delete("leads", &id) {

@@ -24,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -110,18 +111,19 @@ macro_rules! v2_routes {
             .route(
                 concat!("/api/v2/", $path, "/{id}"),
                 get(
-                    |State(sb): State<Sandbox>, TenantToken(t): TenantToken, Path(id): Path<String>| async move {
+                    |_: Checked<NumericId>, State(sb): State<Sandbox>, TenantToken(t): TenantToken, Path(id): Path<String>| async move {
                         get_v2(sb, t, id, $obj).await
                     },
                 )
                 .patch(
-                    |State(sb): State<Sandbox>,
+                    |_: Checked<NumericId>,
+                     State(sb): State<Sandbox>,
                      TenantToken(t): TenantToken,
                      Path(id): Path<String>,
                      body: Bytes| async move { update_v2(sb, t, id, body, $obj).await },
                 )
                 .delete(
-                    |State(sb): State<Sandbox>, TenantToken(t): TenantToken, Path(id): Path<String>| async move {
+                    |_: Checked<NumericId>, State(sb): State<Sandbox>, TenantToken(t): TenantToken, Path(id): Path<String>| async move {
                         delete_v2(sb, t, id, $obj).await
                     },
                 ),
@@ -174,6 +176,25 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/v1/users/{id}", get(get_user))
         .route("/oauth/token", TOKEN.route())
         .with_state(sandbox)
+}
+
+/// Pipedrive's v2 records and users have integer ids: any other `{id}` segment (`/deals/search`,
+/// `/users/me`, …) is an endpoint, not a record.
+struct NumericId;
+
+impl Segment for NumericId {
+    fn accepts(id: &str) -> bool {
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+/// Lead ids are UUIDs (`/v1/leads/search`, `/v1/leads/labels` are endpoints, not leads).
+struct LeadId;
+
+impl Segment for LeadId {
+    fn accepts(id: &str) -> bool {
+        is_uuid(id)
+    }
 }
 
 unicrm_sandbox::register_emulator! {

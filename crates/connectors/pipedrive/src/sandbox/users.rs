@@ -23,7 +23,11 @@ pub(super) fn user(id: i64) -> Option<Value> {
     }))
 }
 
-pub(super) async fn get_user(_token: TenantToken, Path(id): Path<String>) -> Response {
+pub(super) async fn get_user(
+    _: Checked<NumericId>,
+    _token: TenantToken,
+    Path(id): Path<String>,
+) -> Response {
     match id.parse::<i64>().ok().and_then(user) {
         Some(u) => ok(StatusCode::OK, u),
         None => not_found("User"),

@@ -21,6 +21,12 @@ pub(super) fn error_array(status: StatusCode, code: &str, message: &str) -> Resp
 }
 
 impl ErrorFormat for SalesforceErrors {
+    /// Salesforce's 404: `[{"errorCode": "NOT_FOUND", "message": "The requested resource does not
+    /// exist"}]` (fixtures/errors/404_not_found.json).
+    fn unknown_path(&self, _path: &str) -> Response {
+        not_found_response()
+    }
+
     fn unauthorized(&self, _problem: AuthProblem) -> Response {
         // "401 — The session ID or OAuth token used has expired or is invalid. The response body
         // contains the message and errorCode."
@@ -115,14 +121,6 @@ impl ErrorFormat for SalesforceErrors {
         };
         error_array(status, code, message)
     }
-}
-
-pub(super) async fn not_found_path() -> Response {
-    error_array(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "The requested resource does not exist",
-    )
 }
 
 pub(super) fn failure(f: Failure) -> Response {

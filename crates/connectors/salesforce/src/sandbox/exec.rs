@@ -59,9 +59,7 @@ impl Org {
             return Ok(json!({"totalSize": total, "done": true, "records": rows}));
         }
         // Query locators look like `01gD0000002HU6KIAW` (docs example).
-        let key = self
-            .sb
-            .salesforce_id("01g")
+        let key = super::ids::next_id(&self.sb, super::ids::key_prefix::QUERY_LOCATOR)
             .map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", e.to_string(), &[]))?;
         let first: Vec<Value> = rows[..self.batch_size].to_vec();
         let next = format!(

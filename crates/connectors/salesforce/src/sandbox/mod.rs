@@ -22,12 +22,14 @@
 
 mod describe;
 mod exec;
+mod ids;
 mod org;
 mod query;
 mod schema;
 
 use std::collections::HashMap;
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -79,7 +81,16 @@ pub fn router(sb: Sandbox) -> Router {
             &format!("{data}/sobjects/{{object}}/{{id}}"),
             get(read).patch(update).delete(remove),
         )
-        .fallback(not_found_path)
         .layer(middleware::from_fn_with_state(sb.clone(), limit_info))
         .with_state(sb)
+}
+
+/// Salesforce ids always hold digits (a key prefix and a number): a segment without one
+/// (`/sobjects/Contact/updated`, `/deleted`, `/listviews`, …) is an endpoint, not a record.
+struct RecordId;
+
+impl Segment for RecordId {
+    fn accepts(id: &str) -> bool {
+        id.bytes().any(|b| b.is_ascii_digit())
+    }
 }

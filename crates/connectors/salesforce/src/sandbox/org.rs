@@ -46,22 +46,11 @@ pub fn format_datetime(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
 }
 
-/// Appends the case-safe suffix to a 15-character id (the documented 18-character algorithm:
-/// for each 5-character chunk, a bit per upper-case letter, indexed into `A–Z0–5`).
+/// The 18-character form of a 15-character id (the case-safe suffix appended, see
+/// [`super::ids::validate_salesforce_id`]); a malformed id is answered unchanged (it matches no
+/// record).
 pub fn case_safe(id15: &str) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-    let bytes = id15.as_bytes();
-    let mut out = id15.to_owned();
-    for chunk in bytes.chunks(5).take(3) {
-        let mut bits = 0usize;
-        for (i, b) in chunk.iter().enumerate() {
-            if b.is_ascii_uppercase() {
-                bits |= 1 << i;
-            }
-        }
-        out.push(ALPHABET[bits] as char);
-    }
-    out
+    super::ids::validate_salesforce_id(id15).unwrap_or_else(|_| id15.to_owned())
 }
 
 /// Collection of the emulator's own bookkeeping: query locators and tenant settings.
@@ -129,8 +118,7 @@ impl Org {
     /// Next id of `object` from the sandbox's Salesforce id generator (key prefix + counter +
     /// case-safe suffix).
     pub fn next_id(&mut self, object: SObjectType) -> Result<String, Failure> {
-        self.sb
-            .salesforce_id(object.key_prefix())
+        super::ids::next_id(&self.sb, object.key_prefix())
             .map_err(|e| Failure::new(500, "UNKNOWN_EXCEPTION", format!("id generator: {e}"), &[]))
     }
 

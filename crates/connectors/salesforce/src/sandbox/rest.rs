@@ -81,6 +81,7 @@ pub(super) async fn create(
 pub(super) async fn read(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((version, object, id)): Path<(String, String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -99,6 +100,7 @@ pub(super) async fn read(
 pub(super) async fn update(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((version, object, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
@@ -121,6 +123,7 @@ pub(super) async fn update(
 pub(super) async fn remove(
     State(sb): State<Sandbox>,
     TenantToken(token): TenantToken,
+    _: Checked<RecordId>,
     Path((version, object, id)): Path<(String, String, String)>,
 ) -> Response {
     let object = match resolve(&version, Some(&object)) {

@@ -9,3 +9,4 @@ mod emulator;
 mod snapshots_errors;
 mod snapshots_mapping;
 mod snapshots_wire;
+mod unmodelled;

@@ -8,6 +8,18 @@ use super::*;
 pub struct ZohoErrors;
 
 impl ErrorFormat for ZohoErrors {
+    /// Zoho CRM's answer to a URL it does not serve: 404 `INVALID_URL_PATTERN` (Zoho CRM API v8
+    /// "Status codes", https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html; the
+    /// connector's error table knows the code). The message text is not verified.
+    fn unknown_path(&self, _path: &str) -> Response {
+        error(
+            StatusCode::NOT_FOUND,
+            "INVALID_URL_PATTERN",
+            "Please check if the URL trying to access is a correct one",
+            json!({}),
+        )
+    }
+
     fn unauthorized(&self, _problem: AuthProblem) -> Response {
         (
             StatusCode::UNAUTHORIZED,

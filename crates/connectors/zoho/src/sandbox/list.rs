@@ -5,6 +5,7 @@ use super::*;
 pub(super) async fn list_records(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
     Path(module): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
     headers: HeaderMap,

@@ -32,6 +32,7 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+use unicrm_sandbox::routes::{Checked, Segment};
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -93,6 +94,30 @@ pub fn router(sandbox: Sandbox) -> Router {
             get(get_record).put(update_record).delete(delete_record),
         )
         .with_state(sandbox)
+}
+
+/// Zoho record ids are long integers: any other `{id}` segment is an endpoint, not a record.
+struct RecordId;
+
+impl Segment for RecordId {
+    fn accepts(id: &str) -> bool {
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+/// The `/crm/v8/{…}` names that are APIs of their own, not modules (COQL, settings, users, org,
+/// bulk, composite, …): answered as unknown endpoints instead of `INVALID_MODULE`.
+struct ModuleName;
+
+impl Segment for ModuleName {
+    const PARAM: &'static str = "module";
+
+    fn accepts(module: &str) -> bool {
+        !matches!(
+            module,
+            "coql" | "settings" | "users" | "org" | "bulk" | "composite" | "__features" | "actions"
+        )
+    }
 }
 
 unicrm_sandbox::register_emulator! {

@@ -5,6 +5,7 @@ use super::*;
 pub(super) async fn create_records(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
     Path(module): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -39,6 +40,8 @@ pub(super) fn error_entry_internal(message: &str) -> Value {
 pub(super) async fn update_record(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
+    _: Checked<RecordId>,
     Path((module, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -78,6 +81,8 @@ pub(super) async fn update_record(
 pub(super) async fn delete_record(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
+    _: Checked<RecordId>,
     Path((module, id)): Path<(String, String)>,
 ) -> Response {
     let Some(module) = parse_module(&module) else {
@@ -103,6 +108,8 @@ pub(super) async fn delete_record(
 pub(super) async fn get_record(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
+    _: Checked<RecordId>,
     Path((module, id)): Path<(String, String)>,
 ) -> Response {
     let Some(module) = parse_module(&module) else {

@@ -24,6 +24,7 @@ pub(super) fn parse_criteria(raw: &str) -> Option<(String, String, String)> {
 pub(super) async fn search_records(
     State(sb): State<Sandbox>,
     ZohoToken(token): ZohoToken,
+    _: Checked<ModuleName>,
     Path(module): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {

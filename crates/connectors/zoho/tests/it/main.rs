@@ -8,4 +8,5 @@ unicrm_testkit::conformance_test!(connector_zoho::Zoho);
 mod emulator;
 mod snapshots_errors;
 mod snapshots_mapping;
+mod unmodelled;
 mod wire_fixtures;
