@@ -191,3 +191,34 @@ pub fn load_fixture(path: impl AsRef<Path>) -> Value {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// Sends `method path` with `auth` as the `Authorization` header and a `{}` JSON body straight
+/// to emulator `emulator` of `sb` (no connector in between, for checks of the emulator's own
+/// answers); answers the status and the body (`Value::Null` when empty). Panics on a transport
+/// failure or a non-JSON body: test use only.
+pub async fn send_raw(
+    sb: &unicrm_sandbox::RunningSandbox,
+    emulator: &str,
+    method: &str,
+    path: &str,
+    auth: &str,
+) -> (u16, serde_json::Value) {
+    let url = format!("{}{path}", sb.base_url(emulator));
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let response = reqwest::Client::new()
+        .request(method, url)
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("JSON body")
+    };
+    (status, body)
+}

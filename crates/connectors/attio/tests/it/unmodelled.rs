@@ -8,27 +8,8 @@ async fn sandbox() -> RunningSandbox {
     unicrm_sandbox::spawn("127.0.0.1:0").await.expect("sandbox")
 }
 
-/// Sends `method path` to the emulator with `auth` as the `Authorization` header; answers the
-/// status and the body (`Value::Null` when empty).
 async fn send(sb: &RunningSandbox, method: &str, path: &str, auth: &str) -> (u16, Value) {
-    let url = format!("{}{path}", sb.base_url(EMULATOR));
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let response = reqwest::Client::new()
-        .request(method, url)
-        .header("authorization", auth)
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .expect("send");
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.expect("body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).expect("JSON body")
-    };
-    (status, body)
+    unicrm_testkit::send_raw(sb, EMULATOR, method, path, auth).await
 }
 
 const EMULATOR: &str = "attio";
